@@ -1,0 +1,62 @@
+"""Put cached results into formula cells of an xlsx that openpyxl saved.
+
+openpyxl writes `<c r="E9"><f>…</f><v/></c>`: a formula with no result, which
+previews and readers that never recalculate show as blank or 0. We rewrite
+those `<v>` elements in the saved package so every reader sees the numbers.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+import shutil
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+from typing import Mapping
+
+_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+       "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
+_FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"([^>]*)><f>([^<]*)</f>(?:<v\s*/>|<v></v>|<v>[^<]*</v>)?</c>')
+
+
+def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet title → part name inside the package."""
+    wb = ET.fromstring(zf.read("xl/workbook.xml"))
+    rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target") for r in rels.findall("rel:Relationship", _NS)}
+    out = {}
+    for sheet in wb.findall("m:sheets/m:sheet", _NS):
+        target = targets[sheet.get(f"{{{_NS['r']}}}id")]
+        out[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+    return out
+
+
+def _format(value: float) -> bytes:
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value)).encode()
+    return repr(float(value)).encode()
+
+
+def inject(path: Path, values: Mapping[str, Mapping[str, float | None]]) -> int:
+    """Write cached values {sheet: {ref: value}} into `path` in place; return how many."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".part")
+    count = 0
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        parts = {part: values[title] for title, part in sheet_parts(src).items() if title in values}
+        for info in src.infolist():
+            data = src.read(info.filename)
+            wanted = parts.get(info.filename)
+            if wanted:
+                def fill(m: re.Match) -> bytes:
+                    nonlocal count
+                    v = wanted.get(m.group(1).decode())
+                    if v is None:
+                        return m.group(0)
+                    count += 1
+                    return b'<c r="%s"%s><f>%s</f><v>%s</v></c>' % (m.group(1), m.group(2), m.group(3), _format(v))
+                data = _FORMULA_CELL.sub(fill, data)
+            dst.writestr(info, data)
+    shutil.move(tmp, path)
+    return count

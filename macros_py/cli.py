@@ -1,0 +1,155 @@
+"""The `giamngheo` command line: thin argument handling over the core.
+
+Exit codes: 0 done (validate: no error found), 1 validate found errors,
+2 bad input (unreadable file, no known form, output refused), 3 unexpected failure.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_BUG = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    """Bad arguments; the message is for officers."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's own English errors, put plainly
+        self.print_usage(sys.stderr)
+        print(f"Lỗi: tham số không hợp lệ ({message}).", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="giamngheo", description="Biểu dự kiến giảm nghèo: tạo biểu, tính lại, kiểm tra.")
+    sub = p.add_subparsers(dest="command", metavar="LỆNH")
+    sub.required = True
+
+    new = sub.add_parser("new", help="Tạo biểu mới sẵn công thức")
+    new.add_argument("--form", default=None, help="Mã biểu (xem 'giamngheo forms')")
+    new.add_argument("--units", help="Danh sách đơn vị: tệp .csv/.txt, hoặc \"A;B;C\"")
+    new.add_argument("--year", default="……", help="Năm kế hoạch")
+    new.add_argument("--unit", default="……", help="Đơn vị lập biểu, ví dụ 'huyện Văn Quan'")
+    new.add_argument("--title", help="Tiêu đề biểu (mặc định theo mẫu)")
+    new.add_argument("-o", "--output", required=True, type=Path)
+    new.add_argument("--force", action="store_true", help="Ghi đè nếu tệp đã có")
+
+    rc = sub.add_parser("recalc", help="Tính lại: đưa công thức và dòng Cộng trở lại")
+    rc.add_argument("input", type=Path)
+    rc.add_argument("-o", "--output", required=True, type=Path)
+    rc.add_argument("--force", action="store_true")
+    rc.add_argument("--convert-text-numbers", action="store_true",
+                    help="Đổi các ô nhập chứa số dạng văn bản (\"1.188\", \"8,25\") thành số")
+
+    val = sub.add_parser("validate", help="Kiểm tra số liệu theo quy tắc của biểu")
+    val.add_argument("files", nargs="+", type=Path)
+    val.add_argument("--format", choices=("text", "json"), default="text")
+    val.add_argument("--annotate", type=Path, help="Ghi bản sao có đánh dấu ô sai (một tệp đầu vào)")
+    val.add_argument("--force", action="store_true")
+
+    clr = sub.add_parser("clear", help="Xóa đánh dấu do --annotate thêm vào")
+    clr.add_argument("input", type=Path)
+    clr.add_argument("-o", "--output", required=True, type=Path)
+    clr.add_argument("--force", action="store_true")
+
+    sub.add_parser("forms", help="Liệt kê các biểu đã biết")
+    return p
+
+
+def cmd_new(args) -> int:
+    from .layout import make_layout
+    from .spec import DEFAULT_FORM, get_form
+    from .unit_list import read_units
+    from .safe_io import atomic_output
+    from .xlsx_writer import write_new_workbook
+
+    form = get_form(args.form or DEFAULT_FORM)
+    units = read_units(args.units, form)
+    layout = make_layout(form, units, year=args.year, unit=args.unit, title=args.title)
+    with atomic_output(args.output, args.force) as tmp:
+        write_new_workbook(layout, tmp)
+    print(f"Đã tạo '{args.output}': {form.name}, {len(units)} đơn vị.")
+    return EXIT_OK
+
+
+def cmd_recalc(args) -> int:
+    from .numbers import format_vi
+    from .recalc import recalc_file
+
+    result = recalc_file(args.input, args.output, force=args.force, convert_text=args.convert_text_numbers)
+    for t in result.tables:
+        print(f"Trang '{t.sheet}': {t.form.name}, {len(t.unit_rows)} đơn vị.")
+    print(f"Đã ghi {result.writes} ô công thức vào '{args.output}'.")
+    if result.overwrites:
+        print(f"{len(result.overwrites)} ô đã bị gõ đè số lên công thức (nay đã khôi phục):")
+        for o in result.overwrites:
+            print(f"  {o.sheet}!{o.ref} (cột {o.column}): đã ghi {format_vi(o.held) if isinstance(o.held, (int, float)) else repr(o.held)}, công thức cho {format_vi(o.expected)}")
+    else:
+        print("Không có ô công thức nào bị gõ đè.")
+    if result.text_numbers:
+        verb = "đã đổi thành số" if result.converted else "công thức không dùng được, hãy gõ lại thành số " \
+            "hoặc chạy lại với --convert-text-numbers"
+        print(f"{len(result.text_numbers)} ô nhập chứa số dạng văn bản ({verb}):")
+        for t in result.text_numbers:
+            print(f"  {t.sheet}!{t.ref}: '{t.text}' đọc là {format_vi(t.value)}")
+    return EXIT_OK
+
+
+def cmd_validate(args) -> int:
+    from .validate import run_validate
+
+    return run_validate(args.files, fmt=args.format, annotate=args.annotate, force=args.force)
+
+
+def cmd_clear(args) -> int:
+    from .annotate import clear_file
+
+    removed = clear_file(args.input, args.output, force=args.force)
+    print(f"Đã xóa {removed} đánh dấu; ghi vào '{args.output}'.")
+    return EXIT_OK
+
+
+def cmd_forms(args) -> int:
+    from .spec import forms
+
+    for form in forms().values():
+        print(f"{form.id}\t{form.name} ({len([c for c in form.columns if c.is_number])} cột số)")
+    return EXIT_OK
+
+
+COMMANDS = {"new": cmd_new, "recalc": cmd_recalc, "validate": cmd_validate, "clear": cmd_clear,
+            "forms": cmd_forms}
+
+
+def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")
+    args = _parser().parse_args(argv)
+    from .engines.file import WorkbookError
+    from .safe_io import OutputError
+    from .spec import UnknownFormError
+    from .unit_list import UnitListError
+
+    try:
+        return COMMANDS[args.command](args)
+    except (WorkbookError, OutputError, UnitListError, UnknownFormError, UsageError) as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("Đã dừng theo yêu cầu.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # never a traceback for an officer
+        if os.environ.get("GIAMNGHEO_DEBUG"):
+            raise
+        print(f"Lỗi không mong đợi ({type(exc).__name__}: {exc}). Đặt GIAMNGHEO_DEBUG=1 để xem chi tiết "
+              "và báo cho bộ phận CNTT.", file=sys.stderr)
+        return EXIT_BUG
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

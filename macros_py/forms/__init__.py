@@ -1,0 +1,1 @@
+"""Form spec files (TOML), one per form."""

@@ -1,0 +1,110 @@
+"""What each computed cell of a form holds: its Excel formula and its value.
+
+Unit rows apply the column's notation formula. The total row sums the counts
+and recomputes every rate from the summed counts (never a sum or an average
+of the unit rates); differences are differences of the totals. Rates are
+rounded to the decimals the form shows, as officers publish them, so a
+difference of two rates equals the difference of the printed rates.
+"""
+from __future__ import annotations
+
+from graphlib import TopologicalSorter
+from typing import Callable, Iterable, Mapping, Sequence
+
+from . import notation
+from .notation import Expr
+from .spec import Column, Form
+
+Values = dict[str, float | None]
+
+
+def row_expr(column: Column) -> Expr | None:
+    """The expression a unit-row cell of this column computes, if any."""
+    return column.formula.right if column.formula else None
+
+
+def total_expr(column: Column) -> Expr | None:
+    """The expression the total-row cell computes; None means 'sum the units'."""
+    if column.formula:
+        return column.formula.right
+    if column.kind == "rate" and column.of is not None:
+        return column.of
+    return None
+
+
+def computed_order(form: Form, total: bool) -> list[Column]:
+    """Computed columns in dependency order (7=5-3 after 3=2/1x100)."""
+    pick = total_expr if total else row_expr
+    exprs = {c.number: pick(c) for c in form.columns if c.is_number and pick(c) is not None}
+    graph = {n: [d for d in notation.columns_of(e) if d in exprs] for n, e in exprs.items()}
+    return [form.column(n) for n in TopologicalSorter(graph).static_order()]
+
+
+def compute(form: Form, inputs: Mapping[str, float | None], *, total: bool = False,
+            blank_as_zero: bool = False) -> Values:
+    """Fill the computed columns of one row from its inputs, as Excel would.
+
+    `blank_as_zero` mimics Excel on empty cells (for cached values); the
+    validator keeps blanks as None so it can say which input is missing.
+    """
+    values: Values = {n: (0.0 if v is None and blank_as_zero else v) for n, v in inputs.items()}
+    if blank_as_zero:
+        for c in form.columns:
+            if c.is_number and values.get(c.number) is None:
+                values[c.number] = 0.0
+    for column in computed_order(form, total):
+        expr = total_expr(column) if total else row_expr(column)
+        result = notation.evaluate(expr, values)
+        if result is not None and column.decimals:
+            result = notation.excel_round(result, column.decimals)
+        values[column.number] = result
+    return values
+
+
+def sum_rows(form: Form, rows: Iterable[Mapping[str, float | None]]) -> Values:
+    """Column sums of the count and input columns; blanks count as zero."""
+    totals: Values = {}
+    for c in form.columns:
+        if c.is_number and total_expr(c) is None:
+            totals[c.number] = sum(float(r.get(c.number) or 0.0) for r in rows)
+    return totals
+
+
+def compute_total(form: Form, rows: Sequence[Mapping[str, float | None]]) -> Values:
+    return compute(form, sum_rows(form, rows), total=True, blank_as_zero=True)
+
+
+def excel_formula(column: Column, ref: Callable[[str], str], *, total: bool,
+                  sum_ranges: str | None = None) -> str | None:
+    """The formula a cell of this column holds ('=…'), or None for an input cell.
+
+    `ref` maps a column number to the cell address on this row; `sum_ranges`
+    is the SUM argument list for the total row ('C9:C25' or 'C9:C12,C14:C20').
+    """
+    expr = total_expr(column) if total else row_expr(column)
+    if expr is None:
+        if total and column.is_number:
+            return f"=SUM({sum_ranges})"
+        return None
+    body = notation.to_excel(expr, ref)
+    if column.decimals:
+        body = f"ROUND({body},{column.decimals})"
+    return "=" + body
+
+
+def sum_ranges(letter: str, rows: Sequence[int]) -> str:
+    """'C9:C12,C14:C20' for the given unit rows (subtotal rows left out)."""
+    parts, start, prev = [], None, None
+    for r in sorted(rows):
+        if start is None:
+            start = prev = r
+        elif r == prev + 1:
+            prev = r
+        else:
+            parts.append((start, prev))
+            start = prev = r
+    if start is not None:
+        parts.append((start, prev))
+    if not parts:
+        return "0"
+    return ",".join(f"{letter}{a}" if a == b else f"{letter}{a}:{letter}{b}" for a, b in parts)

@@ -1,0 +1,42 @@
+"""A sheet as the core sees it: values, formulas and number formats by (row, col).
+
+Every engine (file, live Excel) produces Grids; nothing downstream knows
+where a Grid came from.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Grid:
+    name: str
+    values: list[list[Any]]                                   # row-major from A1; '' or None = empty
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)   # (row, col) 1-based → '=…'
+    formats: dict[tuple[int, int], str] = field(default_factory=dict)    # number formats, if known
+    hidden_rows: frozenset[int] = frozenset()
+
+    @property
+    def nrows(self) -> int:
+        return len(self.values)
+
+    @property
+    def ncols(self) -> int:
+        return max((len(r) for r in self.values), default=0)
+
+    def value(self, row: int, col: int) -> Any:
+        """The cell's value (1-based), None when empty or outside the sheet."""
+        if row < 1 or col < 1 or row > len(self.values):
+            return None
+        line = self.values[row - 1]
+        if col > len(line):
+            return None
+        v = line[col - 1]
+        return None if v == "" else v
+
+    def formula(self, row: int, col: int) -> str | None:
+        return self.formulas.get((row, col))
+
+    def number_format(self, row: int, col: int) -> str | None:
+        return self.formats.get((row, col))

@@ -1,0 +1,91 @@
+"""Where each part of a new table goes: title, header block, numbering row, units, total.
+
+Pure geometry and content, no file format: the xlsx writer and the live
+Excel engine both paint from a Layout.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .coords import column_letter
+
+from . import formulas
+from .spec import Form
+
+TITLE_ROW = 1
+SUBTITLE_ROW = 2
+HEADER_TOP = 4
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One unit row: its name and whatever inputs are known (column number → value)."""
+    name: str
+    inputs: dict[str, float | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HeaderCell:
+    row: int
+    first_col: int   # 1-based
+    last_col: int
+    last_row: int
+    label: str
+
+
+@dataclass
+class Layout:
+    form: Form
+    units: list[Unit]
+    title: str
+    subtitle: str
+
+    @property
+    def width(self) -> int:
+        return len(self.form.columns)
+
+    @property
+    def numbering_row(self) -> int:
+        return HEADER_TOP + self.form.header_depth
+
+    @property
+    def first_unit_row(self) -> int:
+        return self.numbering_row + 1
+
+    @property
+    def unit_rows(self) -> list[int]:
+        return list(range(self.first_unit_row, self.first_unit_row + len(self.units)))
+
+    @property
+    def total_row(self) -> int:
+        return self.first_unit_row + len(self.units)
+
+    @property
+    def letters(self) -> dict[str, str]:
+        return {c.number: column_letter(i + 1) for i, c in enumerate(self.form.columns)}
+
+    def header_cells(self) -> list[HeaderCell]:
+        """Group headers across their columns; each leaf header fills down to the last header row."""
+        form, last = self.form, HEADER_TOP + self.form.header_depth - 1
+        cells = []
+        deepest = {c.number: 0 for c in form.columns}
+        for g in form.groups:
+            a, b = form.position(g.first) + 1, form.position(g.last) + 1
+            cells.append(HeaderCell(HEADER_TOP + g.level - 1, a, b, HEADER_TOP + g.level - 1, g.label))
+            for c in form.columns[a - 1:b]:
+                deepest[c.number] = max(deepest[c.number], g.level)
+        for i, c in enumerate(form.columns):
+            cells.append(HeaderCell(HEADER_TOP + deepest[c.number], i + 1, i + 1, last, c.header))
+        return cells
+
+    def row_values(self, unit: Unit) -> dict[str, float | None]:
+        return formulas.compute(self.form, unit.inputs, blank_as_zero=True)
+
+    def total_values(self) -> dict[str, float | None]:
+        return formulas.compute_total(self.form, [u.inputs for u in self.units])
+
+
+def make_layout(form: Form, units: list[Unit], *, year: int | str = "……", unit: str = "……",
+                title: str | None = None) -> Layout:
+    fill = {"year": year, "unit": unit}
+    return Layout(form, units, title or form.title.format(**fill), form.subtitle.format(**fill))

@@ -1,0 +1,91 @@
+"""Numbers as officers type them: "1.229" (one thousand …), "8,25" (eight and a quarter).
+
+Vietnamese writes '.' between thousands and ',' before decimals; English
+copies do the opposite. A lone separator followed by exactly three digits is
+ambiguous: a whole count reads it as thousands, a rate as a decimal.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+_NUMBER = re.compile(r"^[+-]?[\d.,\s\u00a0]*\d[\d.,\s\u00a0]*%?$")
+
+
+@dataclass(frozen=True)
+class ParsedNumber:
+    value: float
+    how: str   # Vietnamese: how the text was read, for the finding message
+
+
+def parse_number(text: str, whole: bool) -> ParsedNumber | None:
+    """Read number text; `whole` says the column holds counts. None if not a number."""
+    s = text.strip().replace("\u2212", "-").replace("\u2013", "-")
+    if s.startswith("(") and s.endswith(")"):
+        s = "-" + s[1:-1]
+    if not s or not _NUMBER.match(s):
+        return None
+    percent = s.endswith("%")
+    s = s.rstrip("%").replace(" ", "").replace("\u00a0", "")
+    sign = -1.0 if s.startswith("-") else 1.0
+    s = s.lstrip("+-")
+    dots, commas = s.count("."), s.count(",")
+    if dots and commas:
+        # The separator that comes last is the decimal one.
+        if s.rfind(",") > s.rfind("."):
+            value, how = float(s.replace(".", "").replace(",", ".")), "dấu chấm phân nghìn, dấu phẩy thập phân"
+        else:
+            value, how = float(s.replace(",", "")), "dấu phẩy phân nghìn, dấu chấm thập phân"
+    elif dots + commas == 0:
+        value, how = float(s), "số nguyên"
+    else:
+        sep = "." if dots else ","
+        groups = s.split(sep)
+        thousands = all(len(g) == 3 for g in groups[1:]) and 1 <= len(groups[0]) <= 3
+        if len(groups) > 2 and not thousands:
+            return None
+        if len(groups) > 2 or (thousands and whole):
+            value, how = float(s.replace(sep, "")), f"dấu '{sep}' phân nghìn"
+        else:
+            value, how = float(s.replace(sep, ".")), f"dấu '{sep}' thập phân"
+    if percent:
+        how += ", bỏ dấu %"
+    value *= sign
+    if not math.isfinite(value):
+        return None
+    return ParsedNumber(value, how)
+
+
+def shown_decimals(value: float, number_format: str | None = None) -> int:
+    """Decimals the reader sees: from the number format if known, else from the value itself."""
+    if number_format and number_format not in ("General", "@"):
+        section = number_format.split(";")[0]
+        m = re.search(r"\.([0#?]+)", section)
+        return len(m.group(1)) if m else 0
+    text = repr(float(value))
+    if "e" in text or "E" in text:
+        return 10
+    frac = text.split(".")[1].rstrip("0") if "." in text else ""
+    return min(len(frac), 10)
+
+
+def as_number(value: object, whole: bool) -> float | None:
+    """A cell value as a number if it is one or is number text; None otherwise."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        parsed = parse_number(value, whole)
+        return parsed.value if parsed else None
+    return None
+
+
+def format_vi(value: float | None, decimals: int | None = None) -> str:
+    """1198 → '1.198', -3.41 → '-3,41': numbers as officers write them."""
+    if value is None:
+        return "(trống)"
+    if decimals is None:
+        decimals = 0 if float(value).is_integer() else 2
+    return f"{value:,.{decimals}f}".translate(str.maketrans(",.", ".,"))

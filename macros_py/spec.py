@@ -1,0 +1,158 @@
+"""Forms as data: load the TOML spec files under `forms/` into typed objects.
+
+Adding a form means adding a spec file; nothing here knows any form by name.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+from . import notation
+from .notation import Expr, Statement
+
+KINDS = ("label", "count", "rate", "formula")
+SEVERITIES = ("error", "warning", "info")
+
+
+class UnknownFormError(LookupError):
+    """No shipped form has that id; the message is for officers."""
+
+
+class SpecError(ValueError):
+    """A form spec file is malformed (a developer's error, not an officer's)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    number: str            # as printed in the numbering row: "A", "B", "1" … "13"
+    header: str            # leaf header text
+    name: str              # full Vietnamese meaning
+    kind: str              # label | count | rate | formula
+    decimals: int = 0
+    width: float = 10.0
+    role: str = ""         # "unit" for the unit-name column
+    formula: Statement | None = None   # for kind == "formula"
+    of: Expr | None = None             # for kind == "rate": what the target approximates
+
+    @property
+    def is_number(self) -> bool:
+        return self.kind != "label"
+
+    @property
+    def number_format(self) -> str:
+        if self.decimals:
+            return "0." + "0" * self.decimals
+        return "#,##0"
+
+    @property
+    def numbering_text(self) -> str:
+        """What the numbering row shows for this column, e.g. '3=2/1x100'."""
+        return self.formula.text if self.formula else self.number
+
+
+@dataclass(frozen=True)
+class Group:
+    label: str
+    level: int
+    first: str
+    last: str
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A comparison every data row must satisfy, e.g. `2+8<=1`."""
+    statement: Statement
+    message: str
+    severity: str = "error"
+
+
+@dataclass(frozen=True)
+class Form:
+    id: str
+    name: str
+    title: str
+    subtitle: str
+    unit_header: str
+    total_label: str
+    columns: tuple[Column, ...]
+    groups: tuple[Group, ...] = ()
+    relations: tuple[Relation, ...] = ()
+    households: str | None = None
+    _index: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def column(self, number: str) -> Column:
+        if not self._index:
+            self._index.update({c.number: c for c in self.columns})
+        return self._index[number]
+
+    def position(self, number: str) -> int:
+        """0-based position of a column in the form's own layout."""
+        return [c.number for c in self.columns].index(number)
+
+    @property
+    def numbers(self) -> frozenset[str]:
+        return frozenset(c.number for c in self.columns if c.is_number)
+
+    @property
+    def unit_column(self) -> Column:
+        return next(c for c in self.columns if c.role == "unit")
+
+    @property
+    def header_depth(self) -> int:
+        return max((g.level for g in self.groups), default=0) + 1
+
+
+def _build(data: dict) -> Form:
+    try:
+        numbers = frozenset(str(c["number"]) for c in data["columns"])
+        columns = []
+        for c in data["columns"]:
+            kind = c["kind"]
+            if kind not in KINDS:
+                raise SpecError(f"unknown kind {kind!r} in column {c['number']}")
+            formula = notation.parse(c["formula"], numbers) if "formula" in c else None
+            if kind == "formula" and (formula is None or formula.target != str(c["number"])):
+                raise SpecError(f"column {c['number']} needs a formula whose target is itself")
+            of = notation.parse_expr(c["of"], numbers) if "of" in c else None
+            columns.append(Column(
+                number=str(c["number"]), header=c["header"], name=c["name"], kind=kind,
+                decimals=int(c.get("decimals", 0)), width=float(c.get("width", 10)),
+                role=c.get("role", ""), formula=formula, of=of))
+        groups = tuple(Group(g["label"], int(g["level"]), str(g["from"]), str(g["to"]))
+                       for g in data.get("groups", ()))
+        relations = []
+        for r in data.get("rules", ()):
+            severity = r.get("severity", "error")
+            if severity not in SEVERITIES:
+                raise SpecError(f"unknown severity {severity!r}")
+            relations.append(Relation(notation.parse(r["check"], numbers), r["message"], severity))
+        return Form(id=data["id"], name=data["name"], title=data["title"],
+                    subtitle=data.get("subtitle", ""), unit_header=data.get("unit_header", "Đơn vị"),
+                    total_label=data.get("total_label", "Cộng"), columns=tuple(columns),
+                    groups=groups, relations=tuple(relations), households=data.get("households"))
+    except (KeyError, notation.NotationError) as exc:
+        raise SpecError(f"form spec {data.get('id', '?')}: {exc}") from exc
+
+
+@cache
+def forms() -> dict[str, Form]:
+    """All shipped forms by id, in file-name order."""
+    out = {}
+    for entry in sorted(resources.files("macros_py.forms").iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".toml"):
+            form = _build(tomllib.loads(entry.read_text(encoding="utf-8")))
+            out[form.id] = form
+    return out
+
+
+DEFAULT_FORM = "du-kien-giam-ngheo"
+
+
+def get_form(form_id: str = DEFAULT_FORM) -> Form:
+    try:
+        return forms()[form_id]
+    except KeyError:
+        known = ", ".join(forms())
+        raise UnknownFormError(f"Không có biểu '{form_id}'. Các biểu đã biết: {known}") from None

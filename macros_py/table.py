@@ -1,0 +1,181 @@
+"""Find a form's table in a sheet: numbering row, unit rows, subtotal rows, total row.
+
+Officers' sheets carry titles above the table, notes and signatures below,
+blank rows inside, extra columns and retyped numbering ("I" for "1"); the
+numbering row is the anchor, matched against each form's column numbers.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .coords import column_letter
+from .grid import Grid
+from .names import normalize_name
+from .notation import CHAR_FIXES
+from .spec import Form
+
+TOTAL_LABELS = ("cộng", "tổng cộng", "tổng", "tổng số", "toàn huyện", "toàn tỉnh", "toàn xã",
+                "toàn thành phố", "toàn thị xã", "cộng toàn huyện", "cộng toàn tỉnh")
+_ROMAN = re.compile(r"^(?=[IVXLC])M*(C[MD]|D?C{0,3})(X[CL]|L?X{0,3})(I[XV]|V?I{0,3})\.?$")
+SCAN_ROWS = 500   # the numbering row sits near the top; notes never push it further
+MAX_BLANK_RUN = 3
+
+
+@dataclass
+class Table:
+    form: Form
+    sheet: str
+    numbering_row: int
+    columns: dict[str, int]                  # column number → 1-based sheet column
+    unit_rows: list[int] = field(default_factory=list)
+    subtotal_rows: dict[int, list[int]] = field(default_factory=dict)   # subtotal → its unit rows
+    total_row: int | None = None
+
+    def letter(self, number: str) -> str:
+        return column_letter(self.columns[number])
+
+    @property
+    def letters(self) -> dict[str, str]:
+        return {n: column_letter(c) for n, c in self.columns.items()}
+
+    @property
+    def data_rows(self) -> list[int]:
+        return sorted(self.unit_rows + list(self.subtotal_rows))
+
+    @property
+    def header_top(self) -> int:
+        return max(1, self.numbering_row - self.form.header_depth)
+
+
+def numbering_key(value: object) -> str | None:
+    """'3=2/1x100' → '3', 'I' → '1', '(4)' → '4', 1.0 → '1', 'A' → 'A'."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(int(value)) if float(value).is_integer() and value >= 0 else None
+    text = str(value).strip().strip("$").strip()
+    text = text.split("=")[0].strip().strip("()").strip()
+    if text.upper() in ("A", "B", "C", "D"):
+        return text.upper()
+    fixed = text.translate(CHAR_FIXES)
+    return str(int(fixed)) if fixed.isdigit() else None
+
+
+def is_total_label(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    key = normalize_name(value).strip(" :.")
+    return key in TOTAL_LABELS or key.startswith(("tổng cộng", "cộng toàn", "toàn huyện", "toàn tỉnh"))
+
+
+def _match_numbering(grid: Grid, row: int, form: Form) -> dict[str, int] | None:
+    seen: dict[str, int] = {}
+    for col in range(1, grid.ncols + 1):
+        key = numbering_key(grid.value(row, col))
+        if key is not None and key not in seen:
+            seen[key] = col
+    wanted = [c.number for c in form.columns]
+    found = [n for n in wanted if n in seen and n in form.numbers]
+    if len(found) < max(3, int(0.8 * len(form.numbers) + 0.5)):
+        return None
+    positions = [seen[n] for n in found]
+    if positions != sorted(positions):
+        return None
+    columns = {n: seen[n] for n in found}
+    # Label columns: by their letters if printed, else the columns left of the first number.
+    first = min(positions)
+    labels = [c.number for c in form.columns if not c.is_number]
+    for i, n in enumerate(labels):
+        columns[n] = seen.get(n, first - len(labels) + i)
+    if any(c < 1 for c in columns.values()):
+        return None
+    return columns
+
+
+def _row_kind(grid: Grid, table: Table, row: int) -> str:
+    form, cols = table.form, table.columns
+    unit_col = cols[form.unit_column.number]
+    labels = [grid.value(row, cols[c.number]) for c in form.columns if not c.is_number]
+    has_numbers = any(grid.value(row, cols[c.number]) is not None or grid.formula(row, cols[c.number])
+                      for c in form.columns if c.is_number and c.number in cols)
+    if not has_numbers and all(v is None for v in labels):
+        return "blank"
+    if any(is_total_label(v) for v in labels):
+        return "total"
+    stt = labels[0] if labels else None
+    if isinstance(stt, str) and _ROMAN.match(stt.strip().upper()) and stt.strip():
+        return "subtotal" if has_numbers else "heading"
+    if not has_numbers:
+        name = grid.value(row, unit_col)
+        return "unit" if isinstance(name, str) and len(name) <= 60 and table.total_row is None else "end"
+    return "unit"
+
+
+def find_table(grid: Grid, form: Form) -> Table | None:
+    for row in range(1, min(grid.nrows, SCAN_ROWS) + 1):
+        columns = _match_numbering(grid, row, form)
+        if columns:
+            return _collect_rows(grid, Table(form, grid.name, row, columns))
+    return None
+
+
+def _collect_rows(grid: Grid, table: Table) -> Table:
+    blanks, current_sub = 0, None
+    for row in range(table.numbering_row + 1, grid.nrows + 1):
+        kind = _row_kind(grid, table, row)
+        if kind == "blank":
+            blanks += 1
+            if blanks >= MAX_BLANK_RUN and (table.unit_rows or table.total_row):
+                break
+            continue
+        blanks = 0
+        if kind == "end":
+            break
+        if kind == "total":
+            if table.total_row is not None:
+                break
+            table.total_row = row
+            current_sub = None
+        elif kind == "subtotal":
+            current_sub = row
+            table.subtotal_rows[row] = []
+        elif kind == "heading":
+            current_sub = None
+        elif table.total_row is not None and table.unit_rows and table.total_row > table.unit_rows[-1]:
+            break  # rows after a closing total are notes, not units
+        else:
+            table.unit_rows.append(row)
+            if current_sub is not None:
+                table.subtotal_rows[current_sub].append(row)
+    return table
+
+
+def find_tables(grid: Grid, forms: list[Form]) -> list[Table]:
+    """The table of the best-matching form in this sheet, or nothing."""
+    found = [t for t in (find_table(grid, f) for f in forms) if t is not None]
+    found.sort(key=lambda t: (-len(t.columns), t.numbering_row))
+    return found[:1]
+
+
+def row_numbers(grid: Grid, table: Table, row: int, *, read_text: bool = True) -> dict[str, float | None]:
+    """The numeric cells of one table row; number text read as the officer meant it,
+    or, with read_text=False, as a spreadsheet's SUM does (not a number)."""
+    from .numbers import as_number
+
+    out: dict[str, float | None] = {}
+    for c in table.form.columns:
+        if c.is_number and c.number in table.columns:
+            value = grid.value(row, table.columns[c.number])
+            out[c.number] = as_number(value, whole=c.kind == "count") if read_text or not isinstance(value, str) \
+                else None
+    return out
+
+
+def locate(grid: Grid, forms: list[Form] | None = None) -> Table | None:
+    """The table of any known form in this sheet."""
+    if forms is None:
+        from .spec import forms as all_forms
+        forms = list(all_forms().values())
+    found = find_tables(grid, forms)
+    return found[0] if found else None

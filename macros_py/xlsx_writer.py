@@ -1,0 +1,115 @@
+"""Write a new table workbook with xlsxwriter: live formulas with cached values.
+
+xlsxwriter is used for new workbooks because it stores each formula's cached
+result (openpyxl cannot), so mail and phone previews that never recalculate
+still show the numbers, and it is the fastest writer measured here.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from . import formulas
+from .conditional import conditional_rules
+from .layout import HEADER_TOP, SUBTITLE_ROW, TITLE_ROW, Layout
+
+ERROR_STYLE = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
+WARNING_STYLE = {"bg_color": "#FFEB9C", "font_color": "#9C5700"}
+FONT = {"font_name": "Times New Roman", "font_size": 11}
+
+
+def write_new_workbook(layout: Layout, path: Path) -> None:
+    import xlsxwriter  # deferred: only the writing path needs it
+
+    form = layout.form
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    # A fixed creation date keeps rebuilt workbooks byte-comparable with the shipped ones.
+    wb.set_properties({"title": layout.title, "comments": f"giamngheo form {form.id}",
+                       "created": datetime(2000, 1, 1)})
+    ws = wb.add_worksheet("Biểu")
+    base = dict(FONT, border=1, valign="vcenter")
+    f_title = wb.add_format(dict(FONT, bold=True, font_size=13, align="center", valign="vcenter", text_wrap=True))
+    f_sub = wb.add_format(dict(FONT, italic=True, align="center"))
+    f_head = wb.add_format(dict(base, bold=True, align="center", text_wrap=True))
+    f_num_row = wb.add_format(dict(base, italic=True, align="center", font_size=9))
+    fmt_cache: dict[tuple, object] = {}
+
+    def cell_format(column, *, total: bool, computed: bool):
+        key = (column.number, total, computed)
+        if key not in fmt_cache:
+            spec = dict(base, locked=computed or total)
+            if column.is_number:
+                spec["num_format"] = column.number_format
+            elif column.role != "unit":
+                spec["align"] = "center"
+            if total:
+                spec["bold"] = True
+            if computed and not total:
+                spec["bg_color"] = "#F2F2F2"
+            fmt_cache[key] = wb.add_format(spec)
+        return fmt_cache[key]
+
+    last_col = layout.width - 1
+    ws.merge_range(TITLE_ROW - 1, 0, TITLE_ROW - 1, last_col, layout.title, f_title)
+    ws.merge_range(SUBTITLE_ROW - 1, 0, SUBTITLE_ROW - 1, last_col, layout.subtitle, f_sub)
+    ws.set_row(TITLE_ROW - 1, 36)
+    for h in layout.header_cells():
+        if h.first_col == h.last_col and h.row == h.last_row:
+            ws.write_string(h.row - 1, h.first_col - 1, h.label, f_head)
+        else:
+            ws.merge_range(h.row - 1, h.first_col - 1, h.last_row - 1, h.last_col - 1, h.label, f_head)
+    for i, c in enumerate(form.columns):
+        ws.write_string(layout.numbering_row - 1, i, c.numbering_text, f_num_row)
+        ws.set_column(i, i, c.width)
+
+    letters = layout.letters
+    unit_col = form.unit_column.number
+    for idx, (unit, row) in enumerate(zip(layout.units, layout.unit_rows), start=1):
+        values = layout.row_values(unit)
+        ref = _row_ref(letters, row)
+        for i, c in enumerate(form.columns):
+            formula = formulas.excel_formula(c, ref, total=False)
+            fmt = cell_format(c, total=False, computed=formula is not None)
+            if formula:
+                ws.write_formula(row - 1, i, formula, fmt, values[c.number])
+            elif c.number == unit_col:
+                ws.write_string(row - 1, i, unit.name, fmt)
+            elif not c.is_number:
+                ws.write_number(row - 1, i, idx, fmt)
+            elif unit.inputs.get(c.number) is None:
+                ws.write_blank(row - 1, i, None, fmt)
+            else:
+                ws.write_number(row - 1, i, float(unit.inputs[c.number]), fmt)
+
+    total_row, totals = layout.total_row, layout.total_values()
+    ref = _row_ref(letters, total_row)
+    for i, c in enumerate(form.columns):
+        fmt = cell_format(c, total=True, computed=True)
+        sums = formulas.sum_ranges(letters[c.number], layout.unit_rows)
+        formula = formulas.excel_formula(c, ref, total=True, sum_ranges=sums)
+        if formula:
+            ws.write_formula(total_row - 1, i, formula, fmt, totals[c.number])
+        elif c.number == unit_col:
+            ws.write_string(total_row - 1, i, form.total_label, fmt)
+        else:
+            ws.write_blank(total_row - 1, i, None, fmt)
+
+    styles = {"error": wb.add_format(ERROR_STYLE), "warning": wb.add_format(WARNING_STYLE)}
+    last_unit = layout.unit_rows[-1] if layout.units else layout.first_unit_row
+    for rule in conditional_rules(form, letters, layout.first_unit_row, last_unit, total_row, layout.unit_rows):
+        ws.conditional_format(rule.range, {"type": "formula", "criteria": "=" + rule.formula,
+                                           "format": styles[rule.severity]})
+
+    ws.freeze_panes(layout.numbering_row, 2)
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.repeat_rows(HEADER_TOP - 1, layout.numbering_row - 1)
+    ws.fit_to_pages(1, 0)
+    ws.center_horizontally()
+    ws.protect("", {"format_cells": True, "format_columns": True, "format_rows": True,
+                    "insert_rows": True, "delete_rows": True, "sort": True, "autofilter": True})
+    wb.close()
+
+
+def _row_ref(letters: dict[str, str], row: int):
+    return lambda number: f"{letters[number]}{row}"

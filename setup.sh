@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# One-step set-up on a fresh Debian/Ubuntu machine: LibreOffice (the independent
+# engine the tests recalculate with), a virtual environment with giamngheo, and
+# the main job run once on the shipped Văn Quan 2021 example.
+set -euo pipefail
+cd "$(dirname "$0")"
+if ! command -v soffice >/dev/null 2>&1; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libreoffice-calc-nogui >/dev/null
+fi
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e ".[test]"
+echo "== giamngheo recalc workbooks/van_quan_2021.xlsx -o van_quan_2021_tinh_lai.xlsx --force"
+.venv/bin/giamngheo recalc workbooks/van_quan_2021.xlsx -o van_quan_2021_tinh_lai.xlsx --force

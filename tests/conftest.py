@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from macros_py.layout import Unit  # noqa: E402
+from macros_py.numbers import parse_number  # noqa: E402
+
+
+def published_van_quan() -> tuple[list[tuple[str, list[float]]], list[float]]:
+    """Seed 003's table as printed: (unit, columns 1..13) rows and the total row."""
+    rows, total = [], None
+    for line in (DATA / "van_quan_2021_published.tsv").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        # Rates never show three decimals, so reading every cell as a count is exact here.
+        values = [parse_number(p, whole=True).value for p in parts[2:]]
+        if parts[1] == "Cộng":
+            total = values
+        else:
+            rows.append((parts[1], values))
+    return rows, total
+
+
+INPUT_COLUMNS = ("1", "2", "4", "5", "8", "10", "11")
+
+
+def van_quan_units() -> list[Unit]:
+    rows, _ = published_van_quan()
+    return [Unit(name, {n: v[int(n) - 1] for n in INPUT_COLUMNS}) for name, v in rows]
+
+
+@pytest.fixture
+def van_quan_xlsx(tmp_path) -> Path:
+    from macros_py.layout import make_layout
+    from macros_py.spec import get_form
+    from macros_py.xlsx_writer import write_new_workbook
+
+    path = tmp_path / "van_quan.xlsx"
+    write_new_workbook(make_layout(get_form(), van_quan_units(), year=2021, unit="huyện Văn Quan"), path)
+    return path

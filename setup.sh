@@ -13,5 +13,5 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e ".[test]"
-echo "== giamngheo recalc workbooks/van_quan_2021.xlsx -o van_quan_2021_tinh_lai.xlsx --force"
-.venv/bin/giamngheo recalc workbooks/van_quan_2021.xlsx -o van_quan_2021_tinh_lai.xlsx --force
+echo "== giamngheo validate workbooks/van_quan_2021.xlsx"
+.venv/bin/giamngheo validate workbooks/van_quan_2021.xlsx

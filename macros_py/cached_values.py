@@ -11,6 +11,7 @@ import re
 import shutil
 import xml.etree.ElementTree as ET
 import zipfile
+from xml.sax.saxutils import escape
 from pathlib import Path
 from typing import Mapping
 
@@ -32,13 +33,31 @@ def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def _format(value: float) -> bytes:
-    if float(value).is_integer() and abs(value) < 1e15:
-        return str(int(value)).encode()
-    return repr(float(value)).encode()
+def _cell(ref: bytes, attrs: bytes, formula: bytes, value: object) -> bytes:
+    """The <c> element with its cached result; strings and booleans carry their type."""
+    attrs = re.sub(rb'\s+t="[^"]*"', b"", attrs)
+    if isinstance(value, bool):
+        attrs, text = attrs + b' t="b"', b"1" if value else b"0"
+    elif isinstance(value, (int, float)):
+        v = float(value)
+        text = str(int(v)).encode() if v.is_integer() and abs(v) < 1e15 else repr(v).encode()
+    else:
+        attrs, text = attrs + b' t="str"', escape(str(value)).encode("utf-8")
+    return b'<c r="%s"%s><f>%s</f><v>%s</v></c>' % (ref, attrs, formula, text)
 
 
-def inject(path: Path, values: Mapping[str, Mapping[str, float | None]]) -> int:
+def from_grids(grids) -> dict[str, dict[str, object]]:
+    """The cached results a reader saw in every formula cell, to put back after openpyxl saves."""
+    from .coords import cell_ref
+
+    out: dict[str, dict[str, object]] = {}
+    for grid in grids:
+        cells = {cell_ref(r, c): grid.value(r, c) for (r, c) in grid.formulas}
+        out[grid.name] = {ref: v for ref, v in cells.items() if v is not None}
+    return out
+
+
+def inject(path: Path, values: Mapping[str, Mapping[str, object]]) -> int:
     """Write cached values {sheet: {ref: value}} into `path` in place; return how many."""
     path = Path(path)
     tmp = path.with_name(path.name + ".part")
@@ -55,7 +74,7 @@ def inject(path: Path, values: Mapping[str, Mapping[str, float | None]]) -> int:
                     if v is None:
                         return m.group(0)
                     count += 1
-                    return b'<c r="%s"%s><f>%s</f><v>%s</v></c>' % (m.group(1), m.group(2), m.group(3), _format(v))
+                    return _cell(m.group(1), m.group(2), m.group(3), v)
                 data = _FORMULA_CELL.sub(fill, data)
             dst.writestr(info, data)
     shutil.move(tmp, path)

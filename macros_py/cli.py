@@ -140,6 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     except (WorkbookError, OutputError, UnitListError, UnknownFormError, UsageError) as exc:
         print(f"Lỗi: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # output piped into `head` and the like: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except KeyboardInterrupt:
         print("Đã dừng theo yêu cầu.", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -16,6 +16,7 @@ class Grid:
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)   # (row, col) 1-based → '=…'
     formats: dict[tuple[int, int], str] = field(default_factory=dict)    # number formats, if known
     hidden_rows: frozenset[int] = frozenset()
+    knows_formulas: bool = False   # False when the engine cannot tell formulas from typed values (.xls, .ods)
 
     @property
     def nrows(self) -> int:

@@ -211,6 +211,12 @@ def _wrap(node: Expr, ref: Callable[[str], str], parent_op: str, right: bool = F
     return text
 
 
+def has_division(node: Expr) -> bool:
+    if isinstance(node, BinOp):
+        return node.op == "/" or has_division(node.left) or has_division(node.right)
+    return isinstance(node, Neg) and has_division(node.operand)
+
+
 def ratio_parts(node: Expr) -> tuple[str, str, float] | None:
     """For `a/b x k` (a rate) return (a, b, k); None for any other shape."""
     if isinstance(node, BinOp) and node.op == "*" and isinstance(node.right, Const):

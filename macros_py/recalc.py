@@ -127,12 +127,15 @@ def recalc_file(src: Path, out: Path, *, force: bool = False, convert_text: bool
     grids = read_grids(src, with_formulas=False)
     wb = load_openpyxl(src)
     by_name = {g.name: g for g in grids}
-    tables, all_overwrites, all_text, cached, count = [], [], [], {}, 0
+    for ws in wb.worksheets:
+        if ws.title in by_name:
+            add_formulas(by_name[ws.title], ws)
+    cached = cached_values.from_grids(grids)   # openpyxl drops every cached result on save
+    tables, all_overwrites, all_text, count = [], [], [], 0
     for ws in wb.worksheets:
         grid = by_name.get(ws.title)
         if grid is None:
             continue
-        add_formulas(grid, ws)
         table = locate(grid)
         if table is None:
             continue
@@ -144,7 +147,7 @@ def recalc_file(src: Path, out: Path, *, force: bool = False, convert_text: bool
         for w in writes:
             ws.cell(w.row, w.col).value = w.formula
         add_conditional_rules(ws, table)
-        cached[ws.title] = {w.ref: w.value for w in writes}
+        cached[ws.title].update({w.ref: w.value for w in writes})
         tables.append(table)
         all_overwrites += overwrites
         all_text += texts

@@ -86,3 +86,4 @@ def add_formulas(grid: Grid, ws) -> None:
             if cell.value is not None and cell.number_format != "General":
                 grid.formats[(cell.row, cell.column)] = cell.number_format
     grid.hidden_rows = frozenset(r for r, d in ws.row_dimensions.items() if d.hidden)
+    grid.knows_formulas = True

@@ -1,0 +1,110 @@
+"""Findings and the rule catalogue: every rule is a named object, not a branch in code.
+
+Like frictionless' error catalogue, a Rule has an id, a severity and a
+Vietnamese message template; checks only supply the template's fields.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .coords import column_letter
+from .numbers import format_vi
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str      # error | warning | info
+    template: str      # str.format template; {cell} is always available
+    title: str         # one line for the catalogue and the report sheet
+
+    def finding(self, sheet: str, row: int, col: int, *, expected: float | None = None,
+                actual: Any = None, severity: str | None = None, decimals: int | None = None,
+                **fields: Any) -> "Finding":
+        """A finding at (row, col). The message shows numbers the Vietnamese way (1.198; 8,65)
+        with `decimals`; the JSON keeps them raw. `severity` overrides the rule's (spec relations)."""
+        cell = f"{column_letter(col)}{row}"
+        def show(v: Any, places: int | None) -> Any:
+            return format_vi(v, places) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+
+        shown = {k: show(v, None) for k, v in fields.items()}
+        shown.update(actual=show(actual, decimals), expected=show(expected, decimals))
+        return Finding(sheet, row, col, self.id, severity or self.severity,
+                       self.template.format(cell=cell, **shown), expected, actual)
+
+
+@dataclass
+class Finding:
+    sheet: str
+    row: int
+    col: int
+    rule: str
+    severity: str
+    message: str
+    expected: float | None = None
+    actual: Any = None
+    follows: list[str] = field(default_factory=list)   # cells whose findings follow from this one
+
+    @property
+    def column(self) -> str:
+        return column_letter(self.col)
+
+    @property
+    def cell(self) -> str:
+        return f"{self.column}{self.row}"
+
+    def to_json(self) -> dict:
+        out = {"cell": self.cell, "row": self.row, "column": self.column, "rule": self.rule,
+               "severity": self.severity, "message": self.message, "expected": self.expected,
+               "actual": self.actual}
+        if self.follows:
+            out["follows"] = list(self.follows)
+        return out
+
+
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+SEVERITY_VI = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Lưu ý"}
+
+R = Rule
+CATALOGUE: dict[str, Rule] = {r.id: r for r in (
+    R("formula-mismatch", "error",
+      "Ô {cell} (cột {number}: {formula}) ghi {actual}, nhưng theo công thức phải là {expected}.",
+      "Cột công thức không đúng với công thức của biểu"),
+    R("rate-count-mismatch", "error",
+      "Ô {cell} (cột {number}): tỷ lệ {actual}% của {households} hộ là {implied} hộ, lệch {gap} hộ so với "
+      "{count} hộ ở cột {count_number} (cho phép lệch nửa hộ do làm tròn); tỷ lệ đúng là khoảng {expected}%.",
+      "Tỷ lệ chỉ tiêu lệch quá nửa hộ so với số hộ"),
+    R("total-not-sum", "error",
+      "Ô {cell} (dòng {label}, cột {number}) ghi {actual}, nhưng cộng các đơn vị được {expected}.",
+      "Dòng tổng không bằng tổng các đơn vị"),
+    R("total-rate", "error",
+      "Ô {cell} (dòng {label}, cột {number}: {formula}) ghi {actual}, nhưng tính từ số tổng phải là {expected} "
+      "(tỷ lệ dòng tổng tính từ tổng số hộ, không cộng hay lấy trung bình tỷ lệ các đơn vị).",
+      "Tỷ lệ, chênh lệch ở dòng tổng không tính từ số tổng"),
+    R("relation", "error", "Ô {cell}: {message} ({left} so với {right}).",
+      "Quan hệ giữa các cột của biểu bị vi phạm"),
+    R("negative-count", "error", "Ô {cell} (cột {number}): số hộ không thể âm ({actual}).", "Số hộ âm"),
+    R("not-whole", "error", "Ô {cell} (cột {number}): số hộ phải là số nguyên, đang ghi {actual}.",
+      "Số hộ không nguyên"),
+    R("rate-out-of-range", "error", "Ô {cell} (cột {number}): tỷ lệ {actual}% nằm ngoài khoảng 0–100%.",
+      "Tỷ lệ ngoài 0–100%"),
+    R("blank-input", "error",
+      "Ô {cell} (cột {number}: {name}) để trống. Ô trống không phải số 0: nếu không có hộ nào, hãy ghi 0.",
+      "Ô nhập bắt buộc để trống"),
+    R("not-a-number", "error", "Ô {cell} (cột {number}): '{actual}' không phải là số.", "Ô số chứa chữ"),
+    R("text-number", "warning",
+      "Ô {cell} (cột {number}): số '{actual}' được lưu dạng văn bản; đã đọc là {expected} ({how}). "
+      "Hãy gõ lại thành số để công thức dùng được.", "Số lưu dạng văn bản"),
+    R("typed-over-formula", "warning",
+      "Ô {cell} (cột {number}: {formula}) là số gõ tay ({actual}) trong khi các ô khác của cột là công thức; "
+      "bấm Tính lại để khôi phục công thức.", "Công thức bị gõ đè bằng số"),
+    R("column-typed", "info",
+      "Cột {number} ({formula}) được gõ tay toàn bộ, không có công thức (thường do dán từ Word); "
+      "bấm Tính lại để đưa công thức vào.", "Cả cột công thức được gõ tay"),
+    R("duplicate-unit", "error", "Ô {cell}: đơn vị '{name}' trùng với ô {other} ('{other_name}').",
+      "Đơn vị bị trùng"),
+    R("likely-culprit", "error",
+      "Ô {cell} (cột {number}) có lẽ ghi sai: đang ghi {actual}; nếu là {expected} thì {count} lỗi ở "
+      "{cells} đều hết.", "Ô gây ra nhiều lỗi kéo theo"),
+)}

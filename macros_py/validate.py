@@ -1,0 +1,112 @@
+"""Kiểm tra for files: examine every sheet of every workbook, report in text or JSON.
+
+The JSON shape is a contract other tools read (see README); keys may be
+added, never renamed or removed.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .checks import check_table
+from .findings import SEVERITY_VI, Finding
+from .table import Table, locate
+
+EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
+
+
+@dataclass
+class SheetResult:
+    name: str
+    table: Table
+    findings: list[Finding]
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "form": self.table.form.id, "units": len(self.table.unit_rows),
+                "findings": [f.to_json() for f in self.findings]}
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: str                     # ok | unreadable | no_form
+    error: str | None = None
+    sheets: list[SheetResult] = field(default_factory=list)
+    other_sheets: list[str] = field(default_factory=list)   # sheets holding no known form
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "status": self.status, "error": self.error,
+                "sheets": [s.to_json() for s in self.sheets], "other_sheets": self.other_sheets}
+
+    def count(self, severity: str) -> int:
+        return sum(1 for s in self.sheets for f in s.findings if f.severity == severity)
+
+
+def validate_grids(path: str, grids) -> FileResult:
+    result = FileResult(path, "ok")
+    for grid in grids:
+        table = locate(grid)
+        if table is None:
+            result.other_sheets.append(grid.name)
+        else:
+            result.sheets.append(SheetResult(grid.name, table, check_table(grid, table)))
+    if not result.sheets:
+        result.status = "no_form"
+        result.error = "Không tìm thấy biểu nào đã biết (không có dòng đánh số cột A, B, 1, 2, …) trong tệp."
+    return result
+
+
+def validate_file(path: Path) -> FileResult:
+    from .engines.file import WorkbookError, read_grids
+
+    try:
+        grids = read_grids(Path(path))
+    except WorkbookError as exc:
+        return FileResult(str(path), "unreadable", str(exc))
+    return validate_grids(str(path), grids)
+
+
+def render_text(results: list[FileResult]) -> str:
+    lines = []
+    for r in results:
+        lines.append(f"Tệp: {r.path}")
+        if r.status != "ok":
+            lines.append(f"  Không kiểm tra được: {r.error}")
+            continue
+        for s in r.sheets:
+            counts = {sev: sum(1 for f in s.findings if f.severity == sev) for sev in SEVERITY_VI}
+            summary = ", ".join(f"{n} {SEVERITY_VI[sev].lower()}" for sev, n in counts.items() if n) or "không có lỗi"
+            lines.append(f"  Trang '{s.name}' — {s.table.form.name}, {len(s.table.unit_rows)} đơn vị: {summary}.")
+            for f in s.findings:
+                lines.append(f"    [{SEVERITY_VI[f.severity]}] {f.message}")
+        if r.other_sheets:
+            lines.append("  Các trang không có biểu đã biết: " + ", ".join(f"'{n}'" for n in r.other_sheets))
+    return "\n".join(lines)
+
+
+def exit_code(results: list[FileResult]) -> int:
+    if any(r.status != "ok" for r in results):
+        return EXIT_UNREADABLE
+    return EXIT_ERRORS if any(r.count("error") for r in results) else EXIT_OK
+
+
+def run_validate(files: list[Path], *, fmt: str = "text", annotate: Path | None = None,
+                 force: bool = False) -> int:
+    from .cli import UsageError
+
+    if annotate is not None and len(files) != 1:
+        raise UsageError("--annotate chỉ dùng với đúng một tệp đầu vào.")
+    results = [validate_file(p) for p in files]
+    if fmt == "json":
+        json.dump({"files": [r.to_json() for r in results]}, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        print(render_text(results))
+    if annotate is not None and results[0].status == "ok":
+        from .annotate import annotate_file
+
+        n = annotate_file(Path(files[0]), annotate, results[0], force=force)
+        print(f"Đã đánh dấu {n} ô; bản sao ghi vào '{annotate}'.", file=sys.stderr if fmt == "json" else sys.stdout)
+    return exit_code(results)

@@ -1,0 +1,78 @@
+"""Properties: a consistent table validates clean; one perturbed input is flagged at that cell."""
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from macros_py import formulas
+from macros_py.checks import check_table
+from macros_py.grid import Grid
+from macros_py.notation import excel_round
+from macros_py.spec import get_form
+from macros_py.table import locate
+
+FORM = get_form()
+NUMBERS = [c.number for c in FORM.columns]       # A, B, 1 … 13 in sheet order
+FIRST = 3                                        # row 1 title, row 2 numbering row
+
+
+@st.composite
+def unit(draw):
+    households = draw(st.integers(20, 4000))
+    poor = draw(st.integers(1, households // 2))
+    near = draw(st.integers(1, households - poor))
+    poor_end = draw(st.integers(0, poor))
+    near_end = draw(st.integers(0, near))
+    # officers choose the target rate and round households: any rate within half a household
+    slack_poor = draw(st.floats(-0.49, 0.49))
+    slack_near = draw(st.floats(-0.49, 0.49))
+    rate_end = excel_round(max(0.0, (poor_end + slack_poor)) / households * 100, 2)
+    near_rate_end = excel_round(max(0.0, (near_end + slack_near)) / households * 100, 2)
+    if abs(rate_end * households / 100 - poor_end) > 0.5:
+        rate_end = excel_round(poor_end / households * 100, 2)
+    if abs(near_rate_end * households / 100 - near_end) > 0.5:
+        near_rate_end = excel_round(near_end / households * 100, 2)
+    return {"1": households, "2": poor, "4": poor_end, "5": rate_end, "8": near, "10": near_end,
+            "11": near_rate_end}
+
+
+def build_grid(units: list[dict]) -> Grid:
+    rows = [["BIỂU DỰ KIẾN GIẢM NGHÈO"], [c.numbering_text for c in FORM.columns]]
+    for i, u in enumerate(units, start=1):
+        values = formulas.compute(FORM, u)
+        rows.append([i, f"Xã {i}"] + [values[n] for n in NUMBERS[2:]])
+    total = formulas.compute_total(FORM, units)
+    rows.append([None, "Cộng"] + [total[n] for n in NUMBERS[2:]])
+    return Grid("Biểu", rows)
+
+
+def error_cells(grid: Grid) -> set[str]:
+    return {f.cell for f in check_table(grid, locate(grid)) if f.severity == "error"}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(unit(), min_size=1, max_size=12))
+def test_consistent_table_validates_clean(units):
+    grid = build_grid(units)
+    assert locate(grid) is not None
+    assert [(f.cell, f.rule) for f in check_table(grid, locate(grid)) if f.severity != "info"] == []
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(unit(), min_size=2, max_size=12), st.data())
+def test_one_perturbed_count_is_flagged_at_that_cell_and_nowhere_else(units, data):
+    which = data.draw(st.integers(0, len(units) - 1))
+    column = data.draw(st.sampled_from(["1", "2", "4", "8", "10"]))
+    grid = build_grid(units)
+    row, col = FIRST + which, NUMBERS.index(column) + 1
+    old = grid.values[row - 1][col - 1]
+    # Households change by at least a fifth, so the change shows in the rates too;
+    # other counts by any whole number, staying at or above zero.
+    if column == "1":
+        delta = data.draw(st.integers(max(1, int(old * 0.2)), int(old)))
+    else:
+        delta = data.draw(st.integers(1, 200))
+    sign = data.draw(st.sampled_from([1, -1])) if old - delta >= 0 else 1
+    grid.values[row - 1][col - 1] = old + sign * delta
+    ref = f"{chr(64 + col)}{row}"
+    assert error_cells(grid) == {ref}

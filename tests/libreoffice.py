@@ -25,8 +25,9 @@ def soffice() -> str:
     return exe
 
 
-def recalculate(src: Path, outdir: Path) -> Path:
-    """Open `src` in LibreOffice, recalculate everything, save as xlsx in `outdir`."""
+def recalculate(src: Path, outdir: Path, target: str = "xlsx:Calc MS Excel 2007 XML") -> Path:
+    """Open `src` in LibreOffice, recalculate everything, save in `outdir` (xlsx unless `target`
+    names another filter, e.g. 'ods' or 'xls:MS Excel 97')."""
     outdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="lo-profile-") as prof:
         (Path(prof) / "user").mkdir()
@@ -34,9 +35,9 @@ def recalculate(src: Path, outdir: Path) -> Path:
         staged = Path(prof) / ("in-" + src.name)
         shutil.copy(src, staged)
         subprocess.run([soffice(), f"-env:UserInstallation=file://{prof}", "--headless", "--norestore",
-                        "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(outdir), str(staged)],
+                        "--convert-to", target, "--outdir", str(outdir), str(staged)],
                        check=True, capture_output=True, timeout=180)
-    out = outdir / staged.name
+    out = outdir / (staged.stem + "." + target.split(":")[0])
     if not out.exists():
         raise RuntimeError(f"LibreOffice produced no output for {src}")
     return out

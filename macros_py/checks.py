@@ -248,7 +248,7 @@ def build_constraints(check: SheetCheck) -> None:
         for c in _number_columns(check):
             if (expr := formulas.total_expr(c)) is not None:
                 _formula_constraint(check, row, c, expr, "total-rate", label)
-            else:
+            elif formulas.is_summed(c):
                 _sum_constraint(check, row, children, c, label)
 
 
@@ -346,7 +346,7 @@ def check_cells(check: SheetCheck) -> None:
             cell = check.cell(row, c.number)
             r = check.readings[cell]
             if r.raw is None and not r.formula:
-                if row in table.unit_rows and c.kind in ("count", "rate"):
+                if row in table.unit_rows and c.kind in ("count", "rate") and not c.optional:
                     check.add("blank-input", cell, number=c.number, name=c.name)
                 continue
             if r.number is None:
@@ -414,6 +414,10 @@ def build_relations(check: SheetCheck) -> None:
                 left, right = sides(look)
                 return left is None or right is None or notation.compare(st.op, left, right)
 
+            def residual(look: Lookup, sides=sides) -> float | None:
+                left, right = sides(look)
+                return None if left is None or right is None else left - right
+
             finding = None
             if not holds(check.number):
                 left, right = sides(check.number)
@@ -421,7 +425,64 @@ def build_relations(check: SheetCheck) -> None:
                 finding = CATALOGUE["relation"].finding(check.grid.name, *anchor, severity=relation.severity,
                                                         actual=left, message=relation.message, left=left,
                                                         right=right)
+            solve = residual if st.op == "=" else _never_solved   # an equality can name its culprit
+            check.constraints.append(Constraint(tuple(cells.values()), holds, solve, finding))
+
+
+def _interval(expr: notation.Expr, cells: dict, look: Lookup, half: dict) -> tuple[float, float] | None:
+    """Range of an expression when each shown figure may be off by half its last digit."""
+    from itertools import product
+
+    names = list(cells)
+    values = [look(cells[n]) for n in names]
+    if any(v is None for v in values):
+        return None
+    results = []
+    for signs in product((-1, 1), repeat=len(names)):
+        point = {n: v + s * half[n] for n, v, s in zip(names, values, signs)}
+        if any(point[n] == 0 for n in names):
+            return None
+        results.append(notation.evaluate(expr, point))
+    return min(results), max(results)
+
+
+def build_agreements(check: SheetCheck) -> None:
+    """Two derivations of one quantity (households from 4/2x100 and from 3/6x100) must overlap
+    once the rounding of the shown figures is allowed for."""
+    table = check.table
+    for agreement in check.form.agreements:
+        numbers = list(dict.fromkeys(notation.columns_of(agreement.first) + notation.columns_of(agreement.second)))
+        if any(n not in table.columns for n in numbers) or agreement.anchor not in table.columns:
+            continue
+        for row in table.data_rows + ([table.total_row] if table.total_row else []):
+            cells = {n: check.cell(row, n) for n in numbers}
+            half = {n: (0.5 * 10.0 ** -check.readings[c].decimals if check.form.column(n).decimals else 0.0)
+                    for n, c in cells.items()}
+
+            def ranges(look: Lookup, cells=cells, half=half, a=agreement):
+                first = {n: cells[n] for n in notation.columns_of(a.first)}
+                second = {n: cells[n] for n in notation.columns_of(a.second)}
+                return (_interval(a.first, first, look, {n: half[n] for n in first}),
+                        _interval(a.second, second, look, {n: half[n] for n in second}))
+
+            def holds(look: Lookup, ranges=ranges) -> bool:
+                one, two = ranges(look)
+                return one is None or two is None or (one[0] <= two[1] + NOISE and two[0] <= one[1] + NOISE)
+
+            finding = None
+            if not holds(check.number):
+                one, two = ranges(check.number)
+                anchor = cells[agreement.anchor]
+                finding = CATALOGUE["agree"].finding(
+                    check.grid.name, *anchor, severity=agreement.severity, actual=check.number(anchor),
+                    message=agreement.message, first=f"{_fmt_range(one)}", second=f"{_fmt_range(two)}")
             check.constraints.append(Constraint(tuple(cells.values()), holds, _never_solved, finding))
+
+
+def _fmt_range(interval: tuple[float, float]) -> str:
+    from .numbers import format_vi
+
+    return f"{format_vi(interval[0], 1)}–{format_vi(interval[1], 1)}"
 
 
 def check_formula_cells(check: SheetCheck) -> None:
@@ -468,6 +529,7 @@ def check_table(grid: Grid, table: Table) -> list[Finding]:
     build_constraints(check)
     check_cells(check)
     build_relations(check)
+    build_agreements(check)
     check_formula_cells(check)
     check_duplicates(check)
     findings = attribute_culprits(check) + check.findings

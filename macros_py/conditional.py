@@ -69,7 +69,7 @@ def conditional_rules(form: Form, letters: Mapping[str, str], first_row: int, la
                                          relation.severity, relation.message))
     if total_row is not None and unit_rows:
         for c in form.columns:
-            if c.is_number and formulas.total_expr(c) is None:
+            if formulas.is_summed(c):
                 letter = letters[c.number]
                 sums = formulas.sum_ranges(letter, unit_rows)
                 rules.append(ConditionalRule(f"{letter}{total_row}",

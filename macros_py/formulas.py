@@ -24,12 +24,18 @@ def row_expr(column: Column) -> Expr | None:
 
 
 def total_expr(column: Column) -> Expr | None:
-    """The expression the total-row cell computes; None means 'sum the units'."""
+    """The expression the total-row cell computes; None means 'sum the units' (or typed,
+    for a column whose total is an input, see `is_summed`)."""
     if column.formula:
         return column.formula.right
     if column.kind == "rate" and column.of is not None:
         return column.of
     return None
+
+
+def is_summed(column: Column) -> bool:
+    """Whether the total row sums this column over the units."""
+    return column.is_number and total_expr(column) is None and column.total != "input"
 
 
 def computed_order(form: Form, total: bool) -> list[Column]:
@@ -65,13 +71,19 @@ def sum_rows(form: Form, rows: Iterable[Mapping[str, float | None]]) -> Values:
     """Column sums of the count and input columns; blanks count as zero."""
     totals: Values = {}
     for c in form.columns:
-        if c.is_number and total_expr(c) is None:
+        if is_summed(c):
             totals[c.number] = sum(float(r.get(c.number) or 0.0) for r in rows)
     return totals
 
 
-def compute_total(form: Form, rows: Sequence[Mapping[str, float | None]]) -> Values:
-    return compute(form, sum_rows(form, rows), total=True, blank_as_zero=True)
+def compute_total(form: Form, rows: Sequence[Mapping[str, float | None]],
+                  typed: Mapping[str, float | None] | None = None) -> Values:
+    """Total-row values; `typed` supplies the columns whose total is an input."""
+    inputs = sum_rows(form, rows)
+    for c in form.columns:
+        if c.is_number and c.total == "input":
+            inputs[c.number] = (typed or {}).get(c.number)
+    return compute(form, inputs, total=True, blank_as_zero=True)
 
 
 def excel_formula(column: Column, ref: Callable[[str], str], *, total: bool,
@@ -83,7 +95,7 @@ def excel_formula(column: Column, ref: Callable[[str], str], *, total: bool,
     """
     expr = total_expr(column) if total else row_expr(column)
     if expr is None:
-        if total and column.is_number:
+        if total and is_summed(column):
             return f"=SUM({sum_ranges})"
         return None
     body = notation.to_excel(expr, ref)

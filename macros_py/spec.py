@@ -35,6 +35,9 @@ class Column:
     role: str = ""         # "unit" for the unit-name column
     formula: Statement | None = None   # for kind == "formula"
     of: Expr | None = None             # for kind == "rate": what the target approximates
+    match: tuple[str, ...] = ()        # header phrases that find the column where no numbering row exists
+    optional: bool = False             # may be left blank (e.g. ethnic-minority figures)
+    total: str = "auto"                # total row: auto (sum counts, recompute rates) | input (typed)
 
     @property
     def is_number(self) -> bool:
@@ -69,6 +72,17 @@ class Relation:
 
 
 @dataclass(frozen=True)
+class Agreement:
+    """Two expressions that must agree within the rounding of the figures shown, e.g. the
+    households implied by 4/2x100 and by 3/6x100 where the form has no household column."""
+    first: Expr
+    second: Expr
+    anchor: str
+    message: str
+    severity: str = "warning"
+
+
+@dataclass(frozen=True)
 class Form:
     id: str
     name: str
@@ -79,7 +93,9 @@ class Form:
     columns: tuple[Column, ...]
     groups: tuple[Group, ...] = ()
     relations: tuple[Relation, ...] = ()
+    agreements: tuple[Agreement, ...] = ()
     households: str | None = None
+    unit_match: tuple[str, ...] = ()   # header phrases of the unit column, for header recognition
     _index: dict = field(default_factory=dict, compare=False, repr=False)
 
     def column(self, number: str) -> Column:
@@ -116,10 +132,14 @@ def _build(data: dict) -> Form:
             if kind == "formula" and (formula is None or formula.target != str(c["number"])):
                 raise SpecError(f"column {c['number']} needs a formula whose target is itself")
             of = notation.parse_expr(c["of"], numbers) if "of" in c else None
+            total = c.get("total", "auto")
+            if total not in ("auto", "input"):
+                raise SpecError(f"unknown total {total!r} in column {c['number']}")
             columns.append(Column(
                 number=str(c["number"]), header=c["header"], name=c["name"], kind=kind,
                 decimals=int(c.get("decimals", 0)), width=float(c.get("width", 10)),
-                role=c.get("role", ""), formula=formula, of=of))
+                role=c.get("role", ""), formula=formula, of=of, match=tuple(c.get("match", ())),
+                optional=bool(c.get("optional", False)), total=total))
         groups = tuple(Group(g["label"], int(g["level"]), str(g["from"]), str(g["to"]))
                        for g in data.get("groups", ()))
         relations = []
@@ -128,10 +148,15 @@ def _build(data: dict) -> Form:
             if severity not in SEVERITIES:
                 raise SpecError(f"unknown severity {severity!r}")
             relations.append(Relation(notation.parse(r["check"], numbers), r["message"], severity))
+        agreements = tuple(
+            Agreement(notation.parse_expr(a["first"], numbers), notation.parse_expr(a["second"], numbers),
+                      str(a["anchor"]), a["message"], a.get("severity", "warning"))
+            for a in data.get("agree", ()))
         return Form(id=data["id"], name=data["name"], title=data["title"],
                     subtitle=data.get("subtitle", ""), unit_header=data.get("unit_header", "Đơn vị"),
                     total_label=data.get("total_label", "Cộng"), columns=tuple(columns),
-                    groups=groups, relations=tuple(relations), households=data.get("households"))
+                    groups=groups, relations=tuple(relations), agreements=agreements,
+                    households=data.get("households"), unit_match=tuple(data.get("unit_match", ())))
     except (KeyError, notation.NotationError) as exc:
         raise SpecError(f"form spec {data.get('id', '?')}: {exc}") from exc
 

@@ -26,8 +26,9 @@ MAX_BLANK_RUN = 3
 class Table:
     form: Form
     sheet: str
-    numbering_row: int
+    numbering_row: int                       # the numbering row, or the last header row when found by headers
     columns: dict[str, int]                  # column number → 1-based sheet column
+    score: int = 0                           # how well the sheet matched the form (best wins)
     unit_rows: list[int] = field(default_factory=list)
     subtotal_rows: dict[int, list[int]] = field(default_factory=dict)   # subtotal → its unit rows
     total_row: int | None = None
@@ -69,19 +70,36 @@ def is_total_label(value: object) -> bool:
     return key in TOTAL_LABELS or key.startswith(("tổng cộng", "cộng toàn", "toàn huyện", "toàn tỉnh"))
 
 
-def _match_numbering(grid: Grid, row: int, form: Form) -> dict[str, int] | None:
+def _formula_agrees(text: object, column) -> bool | None:
+    """Does a numbering cell's '3=2/1x100' say the same as the form? None when it holds no formula."""
+    from . import notation
+
+    if not isinstance(text, str) or "=" not in text or column.formula is None:
+        return None
+    try:
+        return notation.parse(text).right == column.formula.right
+    except notation.NotationError:
+        return None
+
+
+def _match_numbering(grid: Grid, row: int, form: Form) -> tuple[dict[str, int], int] | None:
     seen: dict[str, int] = {}
     for col in range(1, grid.ncols + 1):
         key = numbering_key(grid.value(row, col))
         if key is not None and key not in seen:
             seen[key] = col
-    wanted = [c.number for c in form.columns]
-    found = [n for n in wanted if n in seen and n in form.numbers]
+    found = [c.number for c in form.columns if c.number in seen and c.number in form.numbers]
     if len(found) < max(3, int(0.8 * len(form.numbers) + 0.5)):
         return None
     positions = [seen[n] for n in found]
     if positions != sorted(positions):
         return None
+    score = len([c for c in form.columns if c.number in seen])
+    for n in found:
+        agrees = _formula_agrees(grid.value(row, seen[n]), form.column(n))
+        if agrees is False:
+            return None          # another form's formula in this column
+        score += 2 if agrees else 0
     columns = {n: seen[n] for n in found}
     # Label columns: by their letters if printed, else the columns left of the first number.
     first = min(positions)
@@ -90,7 +108,65 @@ def _match_numbering(grid: Grid, row: int, form: Form) -> dict[str, int] | None:
         columns[n] = seen.get(n, first - len(labels) + i)
     if any(c < 1 for c in columns.values()):
         return None
-    return columns
+    return columns, score
+
+
+def header_key(value: object) -> str:
+    """Header text for matching: normalised, lower case, without spaces ('Hộ DTT S' → 'hộdtts')."""
+    return normalize_name(value).replace(" ", "") if value is not None else ""
+
+
+def _is_data_row(grid: Grid, row: int) -> bool:
+    from .numbers import as_number
+
+    numbers = 0
+    for col in range(1, grid.ncols + 1):
+        v = grid.value(row, col)
+        if v is not None and not isinstance(v, str) or (isinstance(v, str) and as_number(v, True) is not None
+                                                        and len(v) < 15):
+            numbers += 1
+    return numbers >= 3
+
+
+def _match_headers(grid: Grid, form: Form) -> Table | None:
+    """Find a form without a numbering row by its header phrases, column by column left to right."""
+    if not form.unit_match or not any(c.match for c in form.columns):
+        return None
+    unit_keys = [header_key(m) for m in form.unit_match]
+    for row in range(1, min(grid.nrows, SCAN_ROWS) + 1):
+        unit_col = next((col for col in range(1, grid.ncols + 1)
+                         if any(k in header_key(grid.value(row, col)) for k in unit_keys)
+                         and isinstance(grid.value(row, col), str) and len(grid.value(row, col)) < 40), None)
+        if unit_col is None or _is_data_row(grid, row):
+            continue
+        last = row
+        while last + 1 <= grid.nrows and last - row < 3 and not _is_data_row(grid, last + 1):
+            last += 1
+        texts = {col: header_key(" ".join(str(grid.value(r, col)) for r in range(row, last + 1)
+                                          if grid.value(r, col) is not None))
+                 for col in range(1, grid.ncols + 1)}
+        columns, pos, ok = {}, unit_col, True
+        for c in form.columns:
+            if not c.is_number:
+                continue
+            keys = [header_key(m) for m in (c.match or (c.header,))]
+            found = next((col for col in range(pos + 1, grid.ncols + 1) if any(k in texts[col] for k in keys)), None)
+            if found is None:
+                ok = c.optional
+                if not ok:
+                    break
+                continue
+            columns[c.number], pos = found, found
+        if not ok:
+            continue
+        labels = [c.number for c in form.columns if not c.is_number]
+        unit_index = labels.index(form.unit_column.number)
+        for i, n in enumerate(labels):
+            columns[n] = unit_col - unit_index + i
+        if any(col < 1 for col in columns.values()):
+            continue
+        return Table(form, grid.name, last, columns, score=len(columns))
+    return None
 
 
 def _row_kind(grid: Grid, table: Table, row: int) -> str:
@@ -113,11 +189,14 @@ def _row_kind(grid: Grid, table: Table, row: int) -> str:
 
 
 def find_table(grid: Grid, form: Form) -> Table | None:
+    """By the numbering row first (it also tells forms apart by their formulas), else by headers."""
     for row in range(1, min(grid.nrows, SCAN_ROWS) + 1):
-        columns = _match_numbering(grid, row, form)
-        if columns:
-            return _collect_rows(grid, Table(form, grid.name, row, columns))
-    return None
+        matched = _match_numbering(grid, row, form)
+        if matched:
+            columns, score = matched
+            return _collect_rows(grid, Table(form, grid.name, row, columns, score=score + 1000))
+    table = _match_headers(grid, form)
+    return _collect_rows(grid, table) if table else None
 
 
 def _collect_rows(grid: Grid, table: Table) -> Table:
@@ -154,7 +233,7 @@ def _collect_rows(grid: Grid, table: Table) -> Table:
 def find_tables(grid: Grid, forms: list[Form]) -> list[Table]:
     """The table of the best-matching form in this sheet, or nothing."""
     found = [t for t in (find_table(grid, f) for f in forms) if t is not None]
-    found.sort(key=lambda t: (-len(t.columns), t.numbering_row))
+    found.sort(key=lambda t: (-t.score, t.numbering_row))
     return found[:1]
 
 

@@ -37,7 +37,7 @@ def write_new_workbook(layout: Layout, path: Path) -> None:
     def cell_format(column, *, total: bool, computed: bool):
         key = (column.number, total, computed)
         if key not in fmt_cache:
-            spec = dict(base, locked=computed or total)
+            spec = dict(base, locked=computed)
             if column.is_number:
                 spec["num_format"] = column.number_format
             elif column.role != "unit":
@@ -84,7 +84,8 @@ def write_new_workbook(layout: Layout, path: Path) -> None:
     total_row, totals = layout.total_row, layout.total_values()
     ref = _row_ref(letters, total_row)
     for i, c in enumerate(form.columns):
-        fmt = cell_format(c, total=True, computed=True)
+        typed = c.is_number and c.total == "input"      # e.g. a rate with no household column
+        fmt = cell_format(c, total=True, computed=not typed)
         sums = formulas.sum_ranges(letters[c.number], layout.unit_rows)
         formula = formulas.excel_formula(c, ref, total=True, sum_ranges=sums)
         if formula:

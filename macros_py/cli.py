@@ -56,6 +56,21 @@ def _parser() -> argparse.ArgumentParser:
     clr.add_argument("-o", "--output", required=True, type=Path)
     clr.add_argument("--force", action="store_true")
 
+    con = sub.add_parser("consolidate", help="Tổng hợp các biểu đơn vị gửi lên thành biểu cấp trên")
+    con.add_argument("inputs", nargs="+", type=Path, help="Thư mục hoặc tệp nhận được")
+    con.add_argument("-o", "--output", required=True, type=Path)
+    con.add_argument("--units", help="Danh sách đơn vị (tệp .csv/.txt hoặc \"A;B;C\"), theo thứ tự dòng")
+    con.add_argument("--form", default=None, help="Mã biểu (mặc định: biểu gặp nhiều nhất)")
+    con.add_argument("--title", help="Tiêu đề biểu tổng hợp")
+    con.add_argument("--year", default="……")
+    con.add_argument("--unit", default="……", help="Đơn vị tổng hợp, ví dụ 'huyện Văn Quan'")
+    con.add_argument("--force", action="store_true")
+
+    rec = sub.add_parser("reconcile", help="Đối chiếu biểu cấp trên với biểu của từng đơn vị")
+    rec.add_argument("upper", type=Path)
+    rec.add_argument("inputs", nargs="+", type=Path)
+    rec.add_argument("--format", choices=("text", "json"), default="text")
+
     sub.add_parser("forms", help="Liệt kê các biểu đã biết")
     return p
 
@@ -113,6 +128,33 @@ def cmd_clear(args) -> int:
     return EXIT_OK
 
 
+def cmd_consolidate(args) -> int:
+    from .consolidate import consolidate, render_text, write_consolidation
+    from .spec import get_form
+
+    units = None
+    if args.units:
+        from .unit_list import read_units
+
+        form = get_form(args.form) if args.form else get_form()
+        units = [u.name for u in read_units(args.units, form) if u.name]
+    result = consolidate(args.inputs, units=units, form_id=args.form, progress=sys.stderr.isatty())
+    if not result.form_id:
+        print(render_text(result), file=sys.stderr)
+        raise UsageError("Không có tệp nào đọc được chứa biểu đã biết.")
+    write_consolidation(result, args.output, force=args.force, year=args.year, unit=args.unit, title=args.title)
+    print(render_text(result))
+    print(f"Đã ghi biểu tổng hợp '{args.output}' (kèm trang 'Nguồn' và 'Tình hình nộp').")
+    return EXIT_OK
+
+
+def cmd_reconcile(args) -> int:
+    from .reconcile import reconcile
+    from .validate import emit
+
+    return emit(reconcile(args.upper, args.inputs, progress=sys.stderr.isatty()), args.format)
+
+
 def cmd_forms(args) -> int:
     from .spec import forms
 
@@ -122,7 +164,7 @@ def cmd_forms(args) -> int:
 
 
 COMMANDS = {"new": cmd_new, "recalc": cmd_recalc, "validate": cmd_validate, "clear": cmd_clear,
-            "forms": cmd_forms}
+            "consolidate": cmd_consolidate, "reconcile": cmd_reconcile, "forms": cmd_forms}
 
 
 def main(argv: list[str] | None = None) -> int:

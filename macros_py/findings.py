@@ -107,6 +107,11 @@ CATALOGUE: dict[str, Rule] = {r.id: r for r in (
       "bấm Tính lại để đưa công thức vào.", "Cả cột công thức được gõ tay"),
     R("duplicate-unit", "error", "Ô {cell}: đơn vị '{name}' trùng với ô {other} ('{other_name}').",
       "Đơn vị bị trùng"),
+    R("reconcile-mismatch", "error",
+      "Ô {cell} ({unit}, cột {number}) ghi {actual}, nhưng biểu của đơn vị (tệp '{file}', trang '{sheet_name}', "
+      "dòng {source_row}) ghi {expected}.", "Biểu cấp trên khác biểu của đơn vị"),
+    R("reconcile-missing", "info", "Ô {cell}: chưa có biểu của đơn vị '{unit}' để đối chiếu.",
+      "Chưa có biểu của đơn vị để đối chiếu"),
     R("likely-culprit", "error",
       "Ô {cell} (cột {number}) có lẽ ghi sai: đang ghi {actual}; nếu là {expected} thì {count} lỗi ở "
       "{cells} đều hết.", "Ô gây ra nhiều lỗi kéo theo"),

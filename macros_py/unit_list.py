@@ -11,6 +11,9 @@ import io
 from pathlib import Path
 
 from .layout import Unit
+from .names import normalize_name
+
+_HEADER_WORDS = {"đơn vị", "tên đơn vị", "đơn vị (cấp xã)", "tên xã, thị trấn", "huyện, thành phố", "xã", "huyện"}
 from .numbers import parse_number
 from .spec import Form
 
@@ -46,7 +49,10 @@ def _from_text(text: str, form: Form, where: str) -> list[Unit]:
     header = [h.strip() for h in rows[0]]
     numbers = form.numbers
     if len(header) == 1 or not any(h in numbers for h in header[1:]):
-        return [Unit(r[0].strip()) for r in rows if r and r[0].strip()]
+        names = [r[0].strip() for r in rows if r and r[0].strip()]
+        if names and normalize_name(names[0]) in _HEADER_WORDS:
+            names = names[1:]      # a header line such as "Đơn vị"
+        return [Unit(n) for n in names]
     units = []
     for lineno, r in enumerate(rows[1:], start=2):
         inputs: dict[str, float | None] = {}

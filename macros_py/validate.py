@@ -99,14 +99,20 @@ def run_validate(files: list[Path], *, fmt: str = "text", annotate: Path | None 
     if annotate is not None and len(files) != 1:
         raise UsageError("--annotate chỉ dùng với đúng một tệp đầu vào.")
     results = [validate_file(p) for p in files]
-    if fmt == "json":
-        json.dump({"files": [r.to_json() for r in results]}, sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
-    else:
-        print(render_text(results))
+    code = emit(results, fmt)
     if annotate is not None and results[0].status == "ok":
         from .annotate import annotate_file
 
         n = annotate_file(Path(files[0]), annotate, results[0], force=force)
         print(f"Đã đánh dấu {n} ô; bản sao ghi vào '{annotate}'.", file=sys.stderr if fmt == "json" else sys.stdout)
+    return code
+
+
+def emit(results: list[FileResult], fmt: str) -> int:
+    """Print results as text or JSON; return the documented exit code."""
+    if fmt == "json":
+        json.dump({"files": [r.to_json() for r in results]}, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        print(render_text(results))
     return exit_code(results)

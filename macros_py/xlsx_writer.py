@@ -6,7 +6,9 @@ still show the numbers, and it is the fastest writer measured here.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+import os
+from datetime import datetime, timezone
 from pathlib import Path
 
 from . import formulas
@@ -18,14 +20,24 @@ WARNING_STYLE = {"bg_color": "#FFEB9C", "font_color": "#9C5700"}
 FONT = {"font_name": "Times New Roman", "font_size": 11}
 
 
-def write_new_workbook(layout: Layout, path: Path) -> None:
+@dataclass(frozen=True)
+class ListSheet:
+    """A plain list sheet written beside the table (sources, completeness)."""
+    name: str
+    header: tuple[str, ...]
+    rows: list[tuple]
+    widths: tuple[float, ...] = ()
+
+
+def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = ()) -> None:
     import xlsxwriter  # deferred: only the writing path needs it
 
     form = layout.form
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
-    # A fixed creation date keeps rebuilt workbooks byte-comparable with the shipped ones.
-    wb.set_properties({"title": layout.title, "comments": f"giamngheo form {form.id}",
-                       "created": datetime(2000, 1, 1)})
+    # SOURCE_DATE_EPOCH (reproducible builds) fixes the date, so rebuilt examples compare byte for byte.
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    created = datetime.fromtimestamp(int(epoch), timezone.utc).replace(tzinfo=None) if epoch else datetime.now()
+    wb.set_properties({"title": layout.title, "comments": f"giamngheo form {form.id}", "created": created})
     ws = wb.add_worksheet("Biểu")
     base = dict(FONT, border=1, valign="vcenter")
     f_title = wb.add_format(dict(FONT, bold=True, font_size=13, align="center", valign="vcenter", text_wrap=True))
@@ -109,7 +121,29 @@ def write_new_workbook(layout: Layout, path: Path) -> None:
     ws.center_horizontally()
     ws.protect("", {"format_cells": True, "format_columns": True, "format_rows": True,
                     "insert_rows": True, "delete_rows": True, "sort": True, "autofilter": True})
+    for sheet in extra:
+        _write_list(wb, sheet)
     wb.close()
+
+
+def _write_list(wb, sheet: ListSheet) -> None:
+    """Every text is written as a string: nothing copied from received files becomes a formula."""
+    ws = wb.add_worksheet(sheet.name)
+    bold = wb.add_format(dict(FONT, bold=True, border=1, text_wrap=True, valign="vcenter"))
+    cell = wb.add_format(dict(FONT, border=1, valign="top", text_wrap=True))
+    for c, text in enumerate(sheet.header):
+        ws.write_string(0, c, text, bold)
+    for r, row in enumerate(sheet.rows, start=1):
+        for c, value in enumerate(row):
+            if value is None:
+                ws.write_blank(r, c, None, cell)
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                ws.write_number(r, c, value, cell)
+            else:
+                ws.write_string(r, c, str(value), cell)
+    for c, width in enumerate(sheet.widths):
+        ws.set_column(c, c, width)
+    ws.freeze_panes(1, 0)
 
 
 def _row_ref(letters: dict[str, str], row: int):

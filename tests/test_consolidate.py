@@ -1,0 +1,161 @@
+"""Tổng hợp from the 17 communes of seed 003, each its own workbook with village rows."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from python_calamine import CalamineWorkbook
+
+from conftest import published_van_quan, van_quan_units
+from libreoffice import recalculate
+from macros_py.cli import main
+from macros_py.layout import Unit, make_layout
+from macros_py.notation import excel_round
+from macros_py.spec import get_form
+from macros_py.xlsx_writer import write_new_workbook
+
+COUNTS = ("1", "2", "4", "8", "10")
+MESSY = ["Bieu (1).xlsx", "bieu_final_sua.xlsx", "BIEU GIAM NGHEO.xlsx", "bieu-2021 (2).xlsx", "Book1.xlsx"]
+
+
+def villages(unit: Unit, n: int = 3) -> list[Unit]:
+    """Split a commune's counts over n villages; each village's target rate from its own counts."""
+    out = []
+    for i in range(n):
+        inputs = {k: float(int(unit.inputs[k]) // n + (1 if i < int(unit.inputs[k]) % n else 0)) for k in COUNTS}
+        inputs["5"] = excel_round(inputs["4"] / inputs["1"] * 100, 2)
+        inputs["11"] = excel_round(inputs["10"] / inputs["1"] * 100, 2)
+        out.append(Unit(f"Thôn {i + 1}", inputs))
+    return out
+
+
+def commune_workbook(path: Path, unit: Unit, *, epoch: int, edit=None) -> Path:
+    title_unit = "thị trấn Văn Quan" if unit.name == "Thị Trấn" else f"xã {unit.name}"
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    try:
+        vs = villages(unit)
+        if edit:
+            edit(vs)
+        write_new_workbook(make_layout(get_form(), vs, year=2021, unit=title_unit), path)
+    finally:
+        del os.environ["SOURCE_DATE_EPOCH"]
+    return path
+
+
+@pytest.fixture
+def inbox(tmp_path) -> Path:
+    """17 communes under messy names; Tân Đoàn sent twice (a wrong first version, then a correction)."""
+    box = tmp_path / "hop_thu"
+    box.mkdir()
+    for i, unit in enumerate(van_quan_units()):
+        name = f"{i:02d}_{MESSY[i % len(MESSY)]}"
+        commune_workbook(box / name, unit, epoch=1617235200 + i)       # April 2021
+        if unit.name == "Tân Đoàn":
+            def wrong(vs):
+                vs[0].inputs["2"] += 5
+            commune_workbook(box / "Tan Doan cu.xlsx", unit, epoch=1617000000, edit=wrong)
+            # the old version's file time is newer: the workbook's own saved time must win
+            os.utime(box / "Tan Doan cu.xlsx", (2_000_000_000, 2_000_000_000))
+    (box / "ghi chu.xlsx").write_bytes(b"khong phai bang tinh")
+    return box
+
+
+def units_csv(tmp_path) -> Path:
+    path = tmp_path / "don_vi.csv"
+    path.write_text("Đơn vị\n" + "\n".join(u.name for u in van_quan_units()) + "\n", encoding="utf-8")
+    return path
+
+
+def _rows(path):
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Biểu").to_python(skip_empty_area=False)
+
+
+def test_consolidation_rebuilds_the_van_quan_district_table(inbox, tmp_path, capsys):
+    out = tmp_path / "huyen.xlsx"
+    assert main(["consolidate", str(inbox), "--units", str(units_csv(tmp_path)), "--year", "2021",
+                 "--unit", "huyện Văn Quan", "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "17/17 đơn vị đã nộp" in printed
+    assert "Tân Đoàn: dùng '02_BIEU GIAM NGHEO.xlsx', để riêng: 'Tan Doan cu.xlsx'" in printed
+    assert "Bỏ qua 'ghi chu.xlsx'" in printed
+    published, total = published_van_quan()
+    for source in (out, recalculate(out, tmp_path / "lo")):   # cached values, then LibreOffice's own
+        rows = _rows(source)
+        for i, (name, values) in enumerate(published):
+            row = rows[7 + i]
+            assert row[1] == name
+            for number in ("1", "2", "3", "4", "6", "8", "9", "10", "12"):
+                assert row[1 + int(number)] == pytest.approx(values[int(number) - 1], abs=1e-9), (name, number)
+            # the commune's end-of-year rate is the ratio of its village sums, within half a household
+            assert abs(row[6] * row[2] / 100 - row[5]) <= 0.5
+        assert [rows[24][2 + j] for j in range(13)] == pytest.approx(total, abs=1e-9)
+
+
+def test_sources_and_completeness_sheets(inbox, tmp_path):
+    out = tmp_path / "huyen.xlsx"
+    main(["consolidate", str(inbox), "--units", str(units_csv(tmp_path)), "-o", str(out)])
+    wb = openpyxl.load_workbook(out)
+    sources = list(wb["Nguồn"].iter_rows(values_only=True))
+    assert sources[0] == ("Đơn vị", "Tệp", "Trang", "Dòng", "Lưu lần cuối", "SHA-256", "Số lỗi", "Số cảnh báo")
+    tan_doan = next(r for r in sources if r[0] == "Tân Đoàn")
+    assert tan_doan[1] == "02_BIEU GIAM NGHEO.xlsx" and tan_doan[3] == 11 and len(tan_doan[5]) == 64
+    status = {r[0]: r for r in wb["Tình hình nộp"].iter_rows(min_row=2, values_only=True)}
+    assert status["Tân Đoàn"][1] == "Đã nộp" and "Tan Doan cu.xlsx" in status["Tân Đoàn"][5]
+    assert status["(tệp lỗi)"][2] == "ghi chu.xlsx"
+
+
+def test_missing_unit_is_reported_and_left_blank(inbox, tmp_path, capsys):
+    (inbox / "04_Book1.xlsx").unlink()                       # Điềm He never sent its table
+    out = tmp_path / "huyen.xlsx"
+    assert main(["consolidate", str(inbox), "--units", str(units_csv(tmp_path)), "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "16/17 đơn vị đã nộp" in printed and "Chưa nộp: Điềm He" in printed
+    rows = _rows(out)
+    assert rows[11][1] == "Điềm He" and rows[11][2] == ""
+    status = {r[0]: r for r in openpyxl.load_workbook(out)["Tình hình nộp"].iter_rows(min_row=2, values_only=True)}
+    assert status["Điềm He"][1] == "Chưa nộp"
+
+
+def test_unit_names_match_across_spellings(tmp_path):
+    from macros_py.inbox import find_unit
+
+    units = ["Nâm N'Đir", "Đắk Nang", "TT Đắk Mâm", "Hoà Bình", "Thị Trấn", "Yên Phúc"]
+    assert find_unit(["UBND xã Nâm N'Dir"], units) == "Nâm N'Đir"
+    assert find_unit(["Biểu của UBND xã Đăk Nang"], units) == "Đắk Nang"
+    assert find_unit(["UBND Thị trấn Đăk Mâm"], units) == "TT Đắk Mâm"
+    assert find_unit(["xã Hòa  bình"], units) == "Hoà Bình"
+    assert find_unit(["UBND thị trấn Văn Quan"], units) == "Thị Trấn"
+    assert find_unit(["", "Sheet1", "bieu yen phuc final sua"], units) == "Yên Phúc"
+    assert find_unit(["UBND xã Khánh Khê"], units) is None
+
+
+def test_a_district_table_can_be_a_unit_of_the_province(inbox, tmp_path):
+    """Two-level and three-level hierarchies: the district's own output feeds the province."""
+    district = tmp_path / "tinh" / "Van Quan.xlsx"
+    district.parent.mkdir()
+    main(["consolidate", str(inbox), "--units", str(units_csv(tmp_path)), "--unit", "huyện Văn Quan",
+          "-o", str(district)])
+    province = tmp_path / "tinh.xlsx"
+    assert main(["consolidate", str(district.parent), "--units", "Văn Quan;Bình Gia", "-o", str(province)]) == 0
+    rows = _rows(province)
+    published, total = published_van_quan()
+    assert rows[7][1] == "Văn Quan" and rows[7][2:15] == pytest.approx(total, abs=1e-9)
+
+
+def test_reconcile_reports_each_differing_cell(inbox, tmp_path):
+    from fixtures import typed_van_quan
+
+    upper = typed_van_quan(tmp_path / "huyen_go_tay.xlsx", {"D9": 42, "L12": 180})
+    exe = str(Path(sys.executable).parent / "giamngheo")
+    r = subprocess.run([exe, "reconcile", str(upper), str(inbox), "--format", "json"], capture_output=True,
+                       text=True)
+    assert r.returncode == 1, r.stderr
+    findings = json.loads(r.stdout)["files"][0]["sheets"][0]["findings"]
+    mismatches = sorted((f["cell"], f["expected"], f["actual"]) for f in findings if f["rule"] == "reconcile-mismatch")
+    assert mismatches == [("D9", 41, 42), ("L12", 183, 180)]

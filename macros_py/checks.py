@@ -93,15 +93,17 @@ def read_cells(check: SheetCheck) -> None:
         for c in _number_columns(check):
             col = table.columns[c.number]
             raw = grid.value(row, col)
-            number, how = None, None
+            number, how, decimals = None, None, c.decimals
             if isinstance(raw, (int, float)) and not isinstance(raw, bool):
                 number = float(raw)
+                fmt = grid.number_format(row, col)
+                # With a number format we know what the reader sees; without one, 0.20 reads back
+                # as 0.2, so the form's own decimals are the least the cell shows.
+                decimals = shown_decimals(number, fmt) if fmt else max(shown_decimals(number), c.decimals)
             elif isinstance(raw, str):
                 parsed = parse_number(raw, whole=c.kind == "count")
                 if parsed:
-                    number, how = parsed.value, parsed.how
-            fmt = None if how else grid.number_format(row, col)
-            decimals = shown_decimals(number, fmt) if number is not None else c.decimals
+                    number, how, decimals = parsed.value, parsed.how, parsed.decimals
             check.readings[(row, col)] = Reading(raw, number, how, grid.formula(row, col) is not None, decimals)
     _fill_uncached(check)
 

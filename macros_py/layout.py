@@ -33,6 +33,24 @@ class HeaderCell:
     label: str
 
 
+@dataclass(frozen=True)
+class CellContent:
+    kind: str                  # formula | number | text | blank
+    value: object = None       # the formula text for kind 'formula'
+    cached: float | None = None
+
+
+@dataclass(frozen=True)
+class RowContent:
+    row: int
+    total: bool
+    cells: list[CellContent]
+
+
+def _row_ref(letters: dict[str, str], row: int):
+    return lambda number: f"{letters[number]}{row}"
+
+
 @dataclass
 class Layout:
     form: Form
@@ -77,6 +95,41 @@ class Layout:
         for i, c in enumerate(form.columns):
             cells.append(HeaderCell(HEADER_TOP + deepest[c.number], i + 1, i + 1, last, c.header))
         return cells
+
+    def body(self) -> list["RowContent"]:
+        """Every unit row and the total row, cell by cell, as any painter writes them."""
+        letters, form = self.letters, self.form
+        unit_col = form.unit_column.number
+        rows = []
+        for idx, (unit, row) in enumerate(zip(self.units, self.unit_rows), start=1):
+            values, ref = self.row_values(unit), _row_ref(letters, row)
+            cells = []
+            for c in form.columns:
+                formula = formulas.excel_formula(c, ref, total=False)
+                if formula:
+                    cells.append(CellContent("formula", formula, values[c.number]))
+                elif c.number == unit_col:
+                    cells.append(CellContent("text", unit.name))
+                elif not c.is_number:
+                    cells.append(CellContent("number", idx))
+                elif unit.inputs.get(c.number) is None:
+                    cells.append(CellContent("blank"))
+                else:
+                    cells.append(CellContent("number", float(unit.inputs[c.number])))
+            rows.append(RowContent(row, False, cells))
+        totals, ref = self.total_values(), _row_ref(letters, self.total_row)
+        cells = []
+        for c in form.columns:
+            sums = formulas.sum_ranges(letters[c.number], self.unit_rows)
+            formula = formulas.excel_formula(c, ref, total=True, sum_ranges=sums)
+            if formula:
+                cells.append(CellContent("formula", formula, totals[c.number]))
+            elif c.number == unit_col:
+                cells.append(CellContent("text", form.total_label))
+            else:
+                cells.append(CellContent("blank"))
+        rows.append(RowContent(self.total_row, True, cells))
+        return rows
 
     def row_values(self, unit: Unit) -> dict[str, float | None]:
         return formulas.compute(self.form, unit.inputs, blank_as_zero=True)

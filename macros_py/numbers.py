@@ -16,7 +16,8 @@ _NUMBER = re.compile(r"^[+-]?[\d.,\s\u00a0]*\d[\d.,\s\u00a0]*%?$")
 @dataclass(frozen=True)
 class ParsedNumber:
     value: float
-    how: str   # Vietnamese: how the text was read, for the finding message
+    how: str        # Vietnamese: how the text was read, for the finding message
+    decimals: int = 0   # decimals as typed ("8,70" → 2)
 
 
 def parse_number(text: str, whole: bool) -> ParsedNumber | None:
@@ -31,12 +32,14 @@ def parse_number(text: str, whole: bool) -> ParsedNumber | None:
     sign = -1.0 if s.startswith("-") else 1.0
     s = s.lstrip("+-")
     dots, commas = s.count("."), s.count(",")
+    decimal_sep = None
     if dots and commas:
         # The separator that comes last is the decimal one.
-        if s.rfind(",") > s.rfind("."):
-            value, how = float(s.replace(".", "").replace(",", ".")), "dấu chấm phân nghìn, dấu phẩy thập phân"
-        else:
-            value, how = float(s.replace(",", "")), "dấu phẩy phân nghìn, dấu chấm thập phân"
+        decimal_sep = "," if s.rfind(",") > s.rfind(".") else "."
+        thousands_sep = "." if decimal_sep == "," else ","
+        how = ("dấu chấm phân nghìn, dấu phẩy thập phân" if decimal_sep == ","
+               else "dấu phẩy phân nghìn, dấu chấm thập phân")
+        value = float(s.replace(thousands_sep, "").replace(decimal_sep, "."))
     elif dots + commas == 0:
         value, how = float(s), "số nguyên"
     else:
@@ -48,13 +51,15 @@ def parse_number(text: str, whole: bool) -> ParsedNumber | None:
         if len(groups) > 2 or (thousands and whole):
             value, how = float(s.replace(sep, "")), f"dấu '{sep}' phân nghìn"
         else:
+            decimal_sep = sep
             value, how = float(s.replace(sep, ".")), f"dấu '{sep}' thập phân"
     if percent:
         how += ", bỏ dấu %"
     value *= sign
     if not math.isfinite(value):
         return None
-    return ParsedNumber(value, how)
+    decimals = len(s.rsplit(decimal_sep, 1)[1]) if decimal_sep else 0
+    return ParsedNumber(value, how, decimals)
 
 
 def shown_decimals(value: float, number_format: str | None = None) -> int:

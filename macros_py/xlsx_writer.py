@@ -11,7 +11,6 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import formulas
 from .conditional import conditional_rules
 from .layout import HEADER_TOP, SUBTITLE_ROW, TITLE_ROW, Layout
 
@@ -75,41 +74,24 @@ def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = ()) 
         ws.set_column(i, i, c.width)
 
     letters = layout.letters
-    unit_col = form.unit_column.number
-    for idx, (unit, row) in enumerate(zip(layout.units, layout.unit_rows), start=1):
-        values = layout.row_values(unit)
-        ref = _row_ref(letters, row)
-        for i, c in enumerate(form.columns):
-            formula = formulas.excel_formula(c, ref, total=False)
-            fmt = cell_format(c, total=False, computed=formula is not None)
-            if formula:
-                ws.write_formula(row - 1, i, formula, fmt, values[c.number])
-            elif c.number == unit_col:
-                ws.write_string(row - 1, i, unit.name, fmt)
-            elif not c.is_number:
-                ws.write_number(row - 1, i, idx, fmt)
-            elif unit.inputs.get(c.number) is None:
-                ws.write_blank(row - 1, i, None, fmt)
+    for content in layout.body():
+        r = content.row - 1
+        for i, (c, cell) in enumerate(zip(form.columns, content.cells)):
+            typed = content.total and c.is_number and c.total == "input"   # e.g. a rate with no households
+            fmt = cell_format(c, total=content.total, computed=content.total and not typed or cell.kind == "formula")
+            if cell.kind == "formula":
+                ws.write_formula(r, i, cell.value, fmt, cell.cached)
+            elif cell.kind == "text":
+                ws.write_string(r, i, cell.value, fmt)
+            elif cell.kind == "number":
+                ws.write_number(r, i, cell.value, fmt)
             else:
-                ws.write_number(row - 1, i, float(unit.inputs[c.number]), fmt)
-
-    total_row, totals = layout.total_row, layout.total_values()
-    ref = _row_ref(letters, total_row)
-    for i, c in enumerate(form.columns):
-        typed = c.is_number and c.total == "input"      # e.g. a rate with no household column
-        fmt = cell_format(c, total=True, computed=not typed)
-        sums = formulas.sum_ranges(letters[c.number], layout.unit_rows)
-        formula = formulas.excel_formula(c, ref, total=True, sum_ranges=sums)
-        if formula:
-            ws.write_formula(total_row - 1, i, formula, fmt, totals[c.number])
-        elif c.number == unit_col:
-            ws.write_string(total_row - 1, i, form.total_label, fmt)
-        else:
-            ws.write_blank(total_row - 1, i, None, fmt)
+                ws.write_blank(r, i, None, fmt)
 
     styles = {"error": wb.add_format(ERROR_STYLE), "warning": wb.add_format(WARNING_STYLE)}
     last_unit = layout.unit_rows[-1] if layout.units else layout.first_unit_row
-    for rule in conditional_rules(form, letters, layout.first_unit_row, last_unit, total_row, layout.unit_rows):
+    for rule in conditional_rules(form, letters, layout.first_unit_row, last_unit, layout.total_row,
+                                  layout.unit_rows):
         ws.conditional_format(rule.range, {"type": "formula", "criteria": "=" + rule.formula,
                                            "format": styles[rule.severity]})
 
@@ -145,6 +127,3 @@ def _write_list(wb, sheet: ListSheet) -> None:
         ws.set_column(c, c, width)
     ws.freeze_panes(1, 0)
 
-
-def _row_ref(letters: dict[str, str], row: int):
-    return lambda number: f"{letters[number]}{row}"

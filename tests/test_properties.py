@@ -76,3 +76,13 @@ def test_one_perturbed_count_is_flagged_at_that_cell_and_nowhere_else(units, dat
     grid.values[row - 1][col - 1] = old + sign * delta
     ref = f"{chr(64 + col)}{row}"
     assert error_cells(grid) == {ref}
+
+
+def test_regression_small_rate_without_number_format_still_shows_two_decimals():
+    """Found by the property above: 1/488 = 0.20 is stored as 0.2; a households change to 585
+    (0.17) must still break the rate, so the culprit is the households cell, not the total."""
+    units = [{"1": 488, "2": 1, "4": 0, "5": 0.0, "8": 1, "10": 0, "11": 0.0},
+             {"1": 20, "2": 1, "4": 0, "5": 0.0, "8": 1, "10": 0, "11": 0.0}]
+    grid = build_grid(units)
+    grid.values[FIRST - 1][2] = 585
+    assert error_cells(grid) == {"C3"}

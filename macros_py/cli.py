@@ -72,6 +72,16 @@ def _parser() -> argparse.ArgumentParser:
     rec.add_argument("--format", choices=("text", "json"), default="text")
 
     sub.add_parser("forms", help="Liệt kê các biểu đã biết")
+
+    addin = sub.add_parser("addin", help="Add-in Excel: build, install, uninstall")
+    addin_sub = addin.add_subparsers(dest="addin_command", metavar="VIỆC")
+    addin_sub.required = True
+    build = addin_sub.add_parser("build", help="Dựng addin/giamngheo.xlam từ mã nguồn (ribbon XML, VBA)")
+    build.add_argument("-o", "--output", type=Path, default=None)
+    for name, text in (("install", "Cài add-in cho người dùng này (Windows)"),
+                       ("uninstall", "Gỡ add-in (Windows)")):
+        cmd = addin_sub.add_parser(name, help=text)
+        cmd.add_argument("--dry-run", action="store_true", help="Chỉ cho biết sẽ làm gì")
     return p
 
 
@@ -155,6 +165,23 @@ def cmd_reconcile(args) -> int:
     return emit(reconcile(args.upper, args.inputs, progress=sys.stderr.isatty()), args.format)
 
 
+def cmd_addin(args) -> int:
+    if args.addin_command == "build":
+        from .addin_build import build
+
+        print(f"Đã dựng '{build(args.output)}'.")
+        return EXIT_OK
+    from . import addin_install
+
+    action = addin_install.install if args.addin_command == "install" else addin_install.uninstall
+    try:
+        lines = action(dry_run=args.dry_run)
+    except addin_install.InstallError as exc:
+        raise UsageError(str(exc)) from None
+    print("\n".join(lines))
+    return EXIT_OK
+
+
 def cmd_forms(args) -> int:
     from .spec import forms
 
@@ -164,7 +191,7 @@ def cmd_forms(args) -> int:
 
 
 COMMANDS = {"new": cmd_new, "recalc": cmd_recalc, "validate": cmd_validate, "clear": cmd_clear,
-            "consolidate": cmd_consolidate, "reconcile": cmd_reconcile, "forms": cmd_forms}
+            "consolidate": cmd_consolidate, "reconcile": cmd_reconcile, "forms": cmd_forms, "addin": cmd_addin}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,132 @@
+"""Build addin/giamngheo.xlam from text sources, on any OS.
+
+Starts from the ribbon add-in template that the pinned xlwings ships (its VBA
+matches the Python package's version), replaces the ribbon XML with ours, and
+rewrites the VBA project following [MS-OVBA]: the template's RibbonMyAddin module
+becomes GiamNgheo with our source, PROJECT_NAME becomes "giamngheo", and every
+module is stored as compressed source with MODULEOFFSET 0. `_VBA_PROJECT` stays at
+version 0xFFFF, so Excel recompiles from source, as with xlwings' own add-ins.
+"""
+from __future__ import annotations
+
+import re
+import struct
+import zipfile
+from pathlib import Path
+
+from .cfb import write_cfb
+from .ovba_compression import compress as _compress
+
+ADDIN_DIR = Path(__file__).resolve().parent.parent / "addin"
+PROJECT = "giamngheo"
+MODULE = "GiamNgheo"
+TEMPLATE_MODULE = "RibbonMyAddin"
+CODEPAGE = "cp1252"
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+
+# [MS-OVBA] 2.3.4.2 dir stream record ids used here
+PROJECTNAME, PROJECTVERSION, MODULENAME, MODULENAMEUNICODE = 0x0004, 0x0009, 0x0019, 0x0047
+MODULESTREAMNAME, MODULESTREAMNAME_UNICODE, MODULEOFFSET = 0x001A, 0x0032, 0x0031
+
+
+def template_path() -> Path:
+    import xlwings
+
+    return Path(xlwings.__file__).parent / "quickstart_addin_ribbon.xlam"
+
+
+def parse_dir(raw: bytes) -> list[tuple[int, bytes]]:
+    """The decompressed dir stream as (id, data) records (PROJECTVERSION's size field lies: 6 bytes follow)."""
+    records, i = [], 0
+    while i < len(raw):
+        rid, size = struct.unpack_from("<HI", raw, i)
+        i += 6
+        if rid == PROJECTVERSION:
+            size = 6
+        records.append((rid, raw[i:i + size]))
+        i += size
+    return records
+
+
+def pack_dir(records: list[tuple[int, bytes]]) -> bytes:
+    out = bytearray()
+    for rid, data in records:
+        size = 4 if rid == PROJECTVERSION else len(data)
+        out += struct.pack("<HI", rid, size) + data
+    return bytes(out)
+
+
+def _decompress(data: bytes) -> bytes:
+    from oletools.olevba import decompress_stream
+
+    return bytes(decompress_stream(bytearray(data)))
+
+
+def _vba_text(text: str) -> bytes:
+    """VBA source as Excel stores it: code page 1252, CRLF line ends (the module must stay ASCII)."""
+    text = text.replace("\r\n", "\n").replace("\n", "\r\n")
+    return text.encode(CODEPAGE)
+
+
+def rewrite_vba(project_bin: bytes, module_source: str) -> bytes:
+    import olefile
+
+    ole = olefile.OleFileIO(project_bin)
+    streams = {"/".join(e): ole.openstream("/".join(e)).read() for e in ole.listdir()}
+    records = parse_dir(_decompress(streams["VBA/dir"]))
+    out: list[tuple[int, bytes]] = []
+    current, offsets = None, {}
+    for rid, data in records:
+        if rid == PROJECTNAME:
+            data = PROJECT.encode(CODEPAGE)
+        elif rid == MODULENAME:
+            current = data.decode(CODEPAGE)
+            if current == TEMPLATE_MODULE:
+                data = MODULE.encode(CODEPAGE)
+        elif rid in (MODULENAMEUNICODE, MODULESTREAMNAME_UNICODE) and current == TEMPLATE_MODULE:
+            data = MODULE.encode("utf-16-le")
+        elif rid == MODULESTREAMNAME and current == TEMPLATE_MODULE:
+            data = MODULE.encode(CODEPAGE)
+        elif rid == MODULEOFFSET:
+            offsets[current] = struct.unpack("<I", data)[0]
+            data = struct.pack("<I", 0)
+        out.append((rid, data))
+    names = []
+    for name, offset in offsets.items():
+        source = _decompress(streams.pop(f"VBA/{name}")[offset:])
+        if name == TEMPLATE_MODULE:
+            source, name = _vba_text(module_source), MODULE
+        elif b"PROJECT_NAME As String" in source:
+            source = re.sub(rb'(Const PROJECT_NAME As String = )"[^"]*"', rb'\1"' + PROJECT.encode() + b'"', source)
+        streams[f"VBA/{name}"] = _compress(source)
+        names.append(name)
+    streams["VBA/dir"] = _compress(pack_dir(out))
+    project = streams["PROJECT"].decode(CODEPAGE)
+    project = project.replace(f"Module={TEMPLATE_MODULE}", f"Module={MODULE}")
+    project = re.sub(r'Name="[^"]*"', f'Name="{PROJECT}"', project)
+    project = project.replace(f"{TEMPLATE_MODULE}=", f"{MODULE}=")
+    streams["PROJECT"] = project.encode(CODEPAGE)
+    streams["PROJECTwm"] = b"".join(n.encode(CODEPAGE) + b"\0" + n.encode("utf-16-le") + b"\0\0" for n in names) \
+        + b"\0\0"
+    return write_cfb(streams)
+
+
+def build(out: Path | None = None, src: Path | None = None) -> Path:
+    """Build the add-in from addin/src (ribbon XML and VBA module); byte-for-byte repeatable."""
+    src = Path(src or ADDIN_DIR / "src")
+    out = Path(out or ADDIN_DIR / f"{PROJECT}.xlam")
+    ribbon = (src / "customUI.xml").read_bytes()
+    module = (src / f"{MODULE}.bas").read_text(encoding="ascii")
+    with zipfile.ZipFile(template_path()) as template:
+        parts = {i.filename: template.read(i.filename) for i in template.infolist()}
+    parts["customUI/customUI.xml"] = ribbon
+    parts["xl/vbaProject.bin"] = rewrite_vba(parts["xl/vbaProject.bin"], module)
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(b"_myaddin.conf", f"_{PROJECT}.conf".encode())
+    tmp = out.with_suffix(".tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            info = zipfile.ZipInfo(name, FIXED_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, data)
+    tmp.replace(out)
+    return out

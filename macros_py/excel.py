@@ -1,0 +1,276 @@
+"""What the Excel ribbon calls: each button runs one entry point on the open workbook.
+
+The add-in's single VBA callback runs `dispatch(control.Tag)`; dispatch finds the
+caller's book and the entry point named by the tag. The entry points use the same
+core as the command line (table finding, checks, recalc plan, consolidation); only
+the painting differs. Each click starts a new Python process, so this module
+imports nothing heavy at load time.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .annotate import AUTHOR, FILLS, REPORT_HEADER, REPORT_SHEET, STATE_SHEET, plan_marks, report_rows
+
+TITLE = "Giảm nghèo"
+
+
+class UserError(Exception):
+    """Something the officer can fix; shown as a message box in Vietnamese."""
+
+
+def inert(value):
+    """Text that Excel must not take for a formula (unit names, messages copied from files)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def _sheet_names(book) -> list[str]:
+    return [s.name for s in book.sheets]
+
+
+def _free_name(book, base: str) -> str:
+    names, name, n = set(_sheet_names(book)), base, 1
+    while name in names:
+        n += 1
+        name = f"{base} ({n})"
+    return name
+
+
+def _tables(book):
+    """(sheet, grid, table) for every sheet holding a known form."""
+    from .engines.live import read_grid
+    from .table import locate
+
+    found = []
+    for sheet in book.sheets:
+        if sheet.name in (STATE_SHEET,) or sheet.name.startswith(REPORT_SHEET):
+            continue
+        grid = read_grid(sheet)
+        table = locate(grid)
+        if table is not None:
+            found.append((sheet, grid, table))
+    if not found:
+        raise UserError("Không tìm thấy biểu nào đã biết trong sổ này (cần dòng đánh số cột A, B, 1, 2, … "
+                        "hoặc tiêu đề cột đúng mẫu).")
+    return found
+
+
+# ---------------------------------------------------------------- Tạo biểu mới
+
+def new_table(book, form_id: str | None = None, units: list[str] | None = None) -> dict:
+    """Tạo biểu mới: a new sheet with the form, formulas live, ready to fill."""
+    from .layout import HEADER_TOP, SUBTITLE_ROW, TITLE_ROW, Unit, make_layout
+    from .spec import DEFAULT_FORM, get_form
+
+    form = get_form(form_id or DEFAULT_FORM)
+    layout = make_layout(form, [Unit(u) for u in units] if units else [Unit("") for _ in range(10)])
+    width = layout.width
+    matrix: list[list] = [[None] * width for _ in range(layout.total_row)]
+    matrix[TITLE_ROW - 1][0] = layout.title
+    matrix[SUBTITLE_ROW - 1][0] = layout.subtitle
+    for h in layout.header_cells():
+        matrix[h.row - 1][h.first_col - 1] = h.label
+    for i, c in enumerate(form.columns):
+        matrix[layout.numbering_row - 1][i] = "'" + c.numbering_text if "=" in c.numbering_text else c.numbering_text
+    for content in layout.body():
+        for i, cell in enumerate(content.cells):
+            matrix[content.row - 1][i] = inert(cell.value) if cell.kind != "formula" else cell.value
+    sheet = book.sheets.add(_free_name(book, "Biểu"), after=book.sheets[len(book.sheets) - 1])
+    sheet.range((1, 1), (layout.total_row, width)).formula = matrix
+    sheet.range((TITLE_ROW, 1), (TITLE_ROW, width)).merge()
+    sheet.range((SUBTITLE_ROW, 1), (SUBTITLE_ROW, width)).merge()
+    for h in layout.header_cells():
+        if (h.first_col, h.row) != (h.last_col, h.last_row):
+            sheet.range((h.row, h.first_col), (h.last_row, h.last_col)).merge()
+    header = sheet.range((HEADER_TOP, 1), (layout.numbering_row, width))
+    header.font.bold = True
+    header.wrap_text = True
+    for i, c in enumerate(form.columns, start=1):
+        if c.is_number:
+            sheet.range((layout.first_unit_row, i), (layout.total_row, i)).number_format = c.number_format
+        sheet.range((1, i)).column_width = c.width
+    sheet.range((layout.total_row, 1), (layout.total_row, width)).font.bold = True
+    sheet.activate()
+    return {"sheet": sheet.name, "form": form.id}
+
+
+# ---------------------------------------------------------------- Tính lại
+
+def recalc(book) -> dict:
+    """Tính lại: formula columns and totals back as live formulas; report typed-over cells."""
+    from .engines.live import write_formulas
+    from .recalc import plan_recalc
+
+    restored, typed = 0, []
+    for sheet, grid, table in _tables(book):
+        writes, overwrites = plan_recalc(grid, table)
+        write_formulas(sheet, [(w.row, w.col, w.formula) for w in writes])
+        restored += len(writes)
+        typed += [f"{sheet.name}!{o.ref}" for o in overwrites]
+    message = f"Đã đưa {restored} ô công thức trở lại."
+    if typed:
+        shown = ", ".join(typed[:15]) + (" …" if len(typed) > 15 else "")
+        message += f"\n{len(typed)} ô đã bị gõ đè số lên công thức: {shown}"
+    book.app.alert(message, title=TITLE)
+    return {"formulas": restored, "typed_over": typed}
+
+
+# ---------------------------------------------------------------- Kiểm tra / Xóa đánh dấu
+
+def validate(book) -> dict:
+    """Kiểm tra: fill and note each finding's cell, list all findings with links, summarise."""
+    from .checks import check_table
+    from .engines.live import read_fill, read_note, write_note
+
+    clear(book, quiet=True)
+    findings = []
+    sheets = {}
+    for sheet, grid, table in _tables(book):
+        findings += check_table(grid, table)
+        sheets[sheet.name] = sheet
+    marks = plan_marks(findings)
+    state = [["report", _free_name(book, REPORT_SHEET)],
+             ["sheet", "cell", "fill", "comment", "author", "our_fill", "our_note"]]
+    for m in marks:
+        rng = sheets[m.sheet][m.ref]
+        fill, note = read_fill(rng), read_note(rng)
+        rng.color = "#" + FILLS[m.severity]
+        wrote = write_note(rng, m.note)
+        state.append([m.sheet, m.ref, json.dumps(fill), note or "", AUTHOR if note else "", FILLS[m.severity],
+                      m.note if wrote else ""])
+    last = book.sheets[len(book.sheets) - 1]
+    report = book.sheets.add(state[0][1], after=last)
+    rows = report_rows(findings)
+    report.range("A1").value = [list(REPORT_HEADER)] + [[inert(v) for v in r] for r in rows] \
+        if rows else [list(REPORT_HEADER), ["Không có lỗi nào."] + [None] * (len(REPORT_HEADER) - 1)]
+    report.range((1, 1), (1, len(REPORT_HEADER))).font.bold = True
+    for i, r in enumerate(rows, start=2):
+        report.range((i, 3)).add_hyperlink(f"#'{r[1]}'!{r[2]}", r[2])
+    hidden = book.sheets.add(STATE_SHEET, after=report)
+    hidden.range("A1").value = [[inert(v) for v in row] + [None] * (7 - len(row)) for row in state]
+    hidden.visible = False
+    counts = {sev: sum(f.severity == sev for f in findings) for sev in ("error", "warning", "info")}
+    if findings:
+        message = (f"Kiểm tra xong: {counts['error']} lỗi, {counts['warning']} cảnh báo, {counts['info']} lưu ý. "
+                   f"Các ô có vấn đề đã được tô màu; danh sách ở trang '{report.name}'.")
+    else:
+        message = "Kiểm tra xong: không có lỗi nào."
+    book.app.alert(message, title=TITLE)
+    return {"findings": [f.to_json() | {"sheet": f.sheet} for f in findings], "report": report.name, **counts}
+
+
+def clear(book, quiet: bool = False) -> dict:
+    """Xóa đánh dấu: remove exactly what Kiểm tra added, from the state kept in the workbook."""
+    from .engines.live import read_fill, read_note, restore_fill
+
+    names = _sheet_names(book)
+    if STATE_SHEET not in names:
+        if not quiet:
+            book.app.alert("Không có đánh dấu nào để xóa.", title=TITLE)
+        return {"restored": 0}
+    rows = book.sheets[STATE_SHEET].used_range.options(ndim=2).value
+    report_name = rows[0][1] if rows and rows[0] else None
+    restored = 0
+    for sheet_name, ref, fill, comment, author, ours, our_note, *_ in rows[2:]:
+        if sheet_name not in names or not ref:
+            continue
+        rng = book.sheets[sheet_name][ref]
+        current = read_fill(rng)
+        if current.get("unknown") or str(current.get("rgb", "")).upper().endswith(str(ours).upper()):
+            restore_fill(rng, json.loads(fill) if fill else {})
+        if our_note:
+            now = read_note(rng)
+            if now is not None and now.strip() == str(our_note).strip():
+                rng.note.delete()
+                if comment:
+                    rng.add_note(str(comment))
+        restored += 1
+    if report_name in names:
+        book.sheets[report_name].delete()
+    book.sheets[STATE_SHEET].delete()
+    if not quiet:
+        book.app.alert(f"Đã xóa {restored} đánh dấu.", title=TITLE)
+    return {"restored": restored}
+
+
+# ---------------------------------------------------------------- Tổng hợp
+
+def _pick_folder(book) -> Path | None:
+    try:
+        dialog = book.app.api.FileDialog(4)   # msoFileDialogFolderPicker (Windows Excel)
+    except (NotImplementedError, AttributeError):
+        raise UserError("Chức năng chọn thư mục chỉ có trên Excel cho Windows; hãy dùng lệnh "
+                        "'giamngheo consolidate'.") from None
+    dialog.Title = "Chọn thư mục chứa các biểu đơn vị gửi lên"
+    if dialog.Show() != -1:
+        return None
+    return Path(dialog.SelectedItems(1))
+
+
+def consolidate(book, folder: str | Path | None = None) -> dict:
+    """Tổng hợp: merge a folder of received workbooks into a new workbook and open it."""
+    from datetime import datetime
+
+    from .consolidate import consolidate as run, render_text, write_consolidation
+
+    folder = Path(folder) if folder else _pick_folder(book)
+    if folder is None:
+        return {"cancelled": True}
+    if not folder.is_dir():
+        raise UserError(f"Không tìm thấy thư mục '{folder}'.")
+    result = run([folder])
+    if not result.form_id:
+        raise UserError("Thư mục không có tệp nào chứa biểu đã biết.")
+    out = folder / f"Tong_hop_{datetime.now():%Y%m%d_%H%M%S}.xlsx"
+    write_consolidation(result, out)
+    if _engine(book) != "remote":   # the remote engine cannot open files; the path is in the message
+        book.app.books.open(str(out))
+    book.app.alert(render_text(result) + f"\nĐã ghi: {out}", title=TITLE)
+    return {"output": str(out), "used": len(result.used), "missing": result.missing}
+
+
+def _engine(book) -> str:
+    try:
+        return book.app.engine.name
+    except AttributeError:
+        return ""
+
+
+# ---------------------------------------------------------------- dispatch
+
+ACTIONS = {"new_table": new_table, "recalc": recalc, "validate": validate, "clear": clear,
+           "consolidate": consolidate}
+
+
+def run(book, tag: str, **kwargs) -> dict | None:
+    """Run the entry point named by a ribbon tag; every failure becomes a Vietnamese message."""
+    from .engines.file import WorkbookError
+    from .safe_io import OutputError
+    from .spec import UnknownFormError
+
+    action = ACTIONS.get(tag)
+    if action is None:
+        book.app.alert(f"Nút '{tag}' chưa được hỗ trợ; hãy cập nhật giamngheo.", title=TITLE, mode="critical")
+        return None
+    try:
+        return action(book, **kwargs)
+    except (UserError, WorkbookError, OutputError, UnknownFormError) as exc:
+        book.app.alert(str(exc), title=TITLE, mode="critical")
+    except Exception as exc:  # never a traceback window for an officer
+        book.app.alert(f"Lỗi không mong đợi ({type(exc).__name__}: {exc}). Hãy báo cho bộ phận CNTT.",
+                       title=TITLE, mode="critical")
+    return None
+
+
+def dispatch(tag: str) -> None:
+    """The one function the add-in's VBA calls: RunPython "import macros_py.excel as g; g.dispatch('validate')"."""
+    import sys
+
+    # xlwings imports pandas when installed (a quarter second per click); no button needs it.
+    sys.modules.setdefault("pandas", None)
+    import xlwings as xw
+
+    run(xw.Book.caller(), tag)

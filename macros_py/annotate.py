@@ -8,6 +8,7 @@ e-mailing and reopening, in Excel or elsewhere.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,15 +162,27 @@ def clear_workbook(wb) -> int:
 
 # ---------------------------------------------------------------- files
 
-def _save_with_cache(wb, src: Path, out: Path, force: bool) -> None:
+def save_copy(wb, src: Path, out: Path, force: bool, cached: dict) -> list[str]:
+    """Save an openpyxl workbook as a copy of `src`: cached results put back, the output
+    renamed into place only when complete; returns what could not be carried over."""
     from . import cached_values
-    from .engines.file import read_grids
+    from .carryover import lost_parts
     from .safe_io import atomic_output
 
-    cached = cached_values.from_grids(read_grids(src))
     with atomic_output(out, force, inputs=(src,)) as tmp:
         wb.save(tmp)
         cached_values.inject(tmp, cached)
+        lost = lost_parts(src, tmp)
+        for line in lost:          # said before the copy lands
+            print(f"Lưu ý: {line}", file=sys.stderr)
+    return lost
+
+
+def _save_with_cache(wb, src: Path, out: Path, force: bool) -> list[str]:
+    from . import cached_values
+    from .engines.file import read_grids
+
+    return save_copy(wb, src, out, force, cached_values.from_grids(read_grids(src)))
 
 
 def annotate_file(src: Path, out: Path, result, *, force: bool = False) -> int:

@@ -347,18 +347,29 @@ def check_cells(check: SheetCheck) -> None:
         for c in _number_columns(check):
             cell = check.cell(row, c.number)
             r = check.readings[cell]
+            error = check.grid.errors.get(cell)
+            if error:
+                check.add("cell-error", cell, actual=error, number=c.number)
+                continue
             if r.raw is None and not r.formula:
                 if row in table.unit_rows and c.kind in ("count", "rate") and not c.optional:
                     check.add("blank-input", cell, number=c.number, name=c.name)
                 continue
             if r.number is None:
                 if r.raw is not None:
-                    check.add("not-a-number", cell, actual=str(r.raw), number=c.number)
+                    check.add("not-a-number", cell, actual=_shown(r.raw), number=c.number)
                 continue
             if r.from_text:
                 check.add("text-number", cell, actual=str(r.raw), expected=r.number, number=c.number,
                           how=r.from_text, decimals=c.decimals or None)
             _bound(check, cell, c)
+
+
+def _shown(raw: Any) -> str:
+    """A non-number as the officer sees it (a date as 05/04/2021, not a Python repr)."""
+    if hasattr(raw, "strftime"):
+        return raw.strftime("%d/%m/%Y")
+    return str(raw)
 
 
 def _is_rate(column: Column) -> bool:

@@ -95,6 +95,8 @@ CATALOGUE: dict[str, Rule] = {r.id: r for r in (
     R("blank-input", "error",
       "Ô {cell} (cột {number}: {name}) để trống. Ô trống không phải số 0: nếu không có hộ nào, hãy ghi 0.",
       "Ô nhập bắt buộc để trống"),
+    R("cell-error", "error", "Ô {cell} (cột {number}) báo lỗi {actual} thay vì một số: kiểm tra công thức hoặc số "
+      "liệu mà ô dùng.", "Ô báo lỗi công thức"),
     R("not-a-number", "error", "Ô {cell} (cột {number}): '{actual}' không phải là số.", "Ô số chứa chữ"),
     R("text-number", "warning",
       "Ô {cell} (cột {number}): số '{actual}' được lưu dạng văn bản; đã đọc là {expected} ({how}). "

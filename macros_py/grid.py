@@ -15,6 +15,7 @@ class Grid:
     values: list[list[Any]]                                   # row-major from A1; '' or None = empty
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)   # (row, col) 1-based → '=…'
     formats: dict[tuple[int, int], str] = field(default_factory=dict)    # number formats, if known
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)     # cached error values (#DIV/0!)
     hidden_rows: frozenset[int] = frozenset()
     knows_formulas: bool = False   # False when the engine cannot tell formulas from typed values (.xls, .ods)
 

@@ -103,7 +103,7 @@ def last_saved(path: Path) -> datetime | None:
     try:
         with zipfile.ZipFile(path) as z:
             core = z.read("docProps/core.xml").decode("utf-8", "replace")
-    except (zipfile.BadZipFile, KeyError, OSError):
+    except Exception:  # not a zip (.xls), no core part, or damaged: fall back to the file time
         return None
     m = re.search(r"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>", core)
     if not m:
@@ -149,7 +149,16 @@ class Source:
 
 
 def read_source(path_text: str) -> Source:
-    """Read, validate and summarise one received workbook; never raises for a bad file."""
+    """Read, validate and summarise one received workbook; never raises, so one bad file
+    never stops a consolidation (an unexpected failure is reported as such and skipped)."""
+    try:
+        return _read_source(path_text)
+    except Exception as exc:
+        return Source(str(path_text), "unreadable", f"Lỗi không mong đợi khi đọc tệp ({type(exc).__name__}); "
+                                                    "tệp được bỏ qua. Hãy báo cho bộ phận CNTT.")
+
+
+def _read_source(path_text: str) -> Source:
     from .checks import check_table
     from .engines.file import WorkbookError, read_grids
     from .table import locate, row_numbers

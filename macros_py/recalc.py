@@ -114,13 +114,14 @@ class RecalcResult:
     overwrites: list[Overwrite]
     text_numbers: list[TextNumber]
     converted: bool
+    lost: list[str]
 
 
 def recalc_file(src: Path, out: Path, *, force: bool = False, convert_text: bool = False) -> RecalcResult:
     """Write a copy of `src` with formulas restored; `src` is never written."""
     from . import cached_values
     from .engines.file import add_formulas, read_grids, load_openpyxl
-    from .safe_io import atomic_output
+    from .annotate import save_copy
     from .openpyxl_paint import add_conditional_rules
 
     src, out = Path(src), Path(out)
@@ -155,7 +156,5 @@ def recalc_file(src: Path, out: Path, *, force: bool = False, convert_text: bool
     if not tables:
         from .engines.file import WorkbookError
         raise WorkbookError(f"Không tìm thấy biểu nào đã biết trong tệp '{src.name}'.")
-    with atomic_output(out, force, inputs=(src,)) as tmp:
-        wb.save(tmp)
-        cached_values.inject(tmp, cached)
-    return RecalcResult(tables, count, all_overwrites, all_text, convert_text)
+    lost = save_copy(wb, src, out, force, cached)
+    return RecalcResult(tables, count, all_overwrites, all_text, convert_text, lost)

@@ -50,3 +50,12 @@ def van_quan_xlsx(tmp_path) -> Path:
     path = tmp_path / "van_quan.xlsx"
     write_new_workbook(make_layout(get_form(), van_quan_units(), year=2021, unit="huyện Văn Quan"), path)
     return path
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Report the fuzz suite's tally (files tried, crashes) at the end of every run."""
+    import sys
+
+    fuzz = sys.modules.get("test_fuzz")
+    if fuzz is not None:
+        terminalreporter.write_line(fuzz.pytest_terminal_summary_line())

@@ -6,6 +6,7 @@ hold formulas, their text, number formats and hidden rows.
 """
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -13,6 +14,10 @@ from ..grid import Grid
 
 OPENPYXL_SUFFIXES = (".xlsx", ".xlsm")
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+MAX_UNPACKED = 1 << 30          # 1 GiB of XML is far beyond any plan table: refuse as a zip bomb
+MAX_RATIO = 200                 # real workbooks compress 5–20×; bombs 1000×
+MAX_CELLS = 20_000_000          # 100,000 rows × 200 columns
+_ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?\bt="e"[^>]*>(?:(?!</c>).)*?<v>([^<]*)</v>', re.S)
 
 
 class WorkbookError(Exception):
@@ -33,21 +38,54 @@ def check_readable(path: Path) -> None:
         raise WorkbookError(f"Không có quyền đọc tệp '{path}'.") from None
     if head.startswith(b"\xd0\xcf\x11\xe0") and path.suffix.lower() in OPENPYXL_SUFFIXES:
         raise WorkbookError(f"Tệp '{path.name}' có mật khẩu (đã mã hóa). Hãy gỡ mật khẩu rồi gửi lại.")
-    if path.suffix.lower() in OPENPYXL_SUFFIXES + (".ods",) and not zipfile.is_zipfile(path):
-        raise WorkbookError(f"Tệp '{path.name}' bị hỏng hoặc không phải tệp Excel.")
+    if path.suffix.lower() in OPENPYXL_SUFFIXES + (".ods",):
+        if not zipfile.is_zipfile(path):
+            raise WorkbookError(f"Tệp '{path.name}' bị hỏng hoặc không phải tệp Excel.")
+        check_package(path)
+
+
+def check_package(path: Path) -> None:
+    """Refuse zip bombs and XML entity bombs before any reader expands them."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+            unpacked = sum(i.file_size for i in infos)
+            packed = sum(i.compress_size for i in infos) or 1
+            if unpacked > MAX_UNPACKED or (unpacked > (50 << 20) and unpacked / packed > MAX_RATIO):
+                raise WorkbookError(f"Tệp '{path.name}' giải nén ra quá lớn ({unpacked >> 20} MB): nghi là tệp độc "
+                                    "hại (bom nén), không đọc.")
+            for info in infos:
+                if info.filename.endswith((".xml", ".rels", ".vml")):
+                    with z.open(info) as fh:
+                        head = fh.read(4096)
+                    if b"<!ENTITY" in head or b"<!DOCTYPE" in head:
+                        raise WorkbookError(f"Tệp '{path.name}' chứa khai báo XML không được phép (DOCTYPE/ENTITY): "
+                                            "nghi là tệp độc hại, không đọc.")
+    except WorkbookError:
+        raise
+    except Exception as exc:  # zipfile raises many types on damage (BadZipFile, NotImplementedError, zlib.error…)
+        raise WorkbookError(f"Tệp '{path.name}' bị hỏng hoặc không phải tệp Excel.") from exc
 
 
 def _calamine_values(path: Path) -> dict[str, list[list]]:
     from python_calamine import CalamineWorkbook
+
+    from python_calamine import PasswordError
 
     try:
         wb = CalamineWorkbook.from_path(str(path))
         out = {}
         for name in wb.sheet_names:
             sheet = wb.get_sheet_by_name(name)
-            rows = sheet.to_python(skip_empty_area=False)
-            out[name] = rows
+            if sheet.height * sheet.width > MAX_CELLS:
+                raise WorkbookError(f"Trang '{name}' của tệp '{path.name}' quá lớn ({sheet.height} dòng × "
+                                    f"{sheet.width} cột) để là một biểu.")
+            out[name] = sheet.to_python(skip_empty_area=False)
         return out
+    except WorkbookError:
+        raise
+    except PasswordError:
+        raise WorkbookError(f"Tệp '{path.name}' có mật khẩu (đã mã hóa). Hãy gỡ mật khẩu rồi gửi lại.") from None
     except Exception as exc:  # calamine raises several unrelated types for bad files
         raise WorkbookError(f"Không đọc được tệp '{path.name}': tệp hỏng hoặc không đúng định dạng ({type(exc).__name__}).") from None
 
@@ -63,7 +101,23 @@ def read_grids(path: Path, *, with_formulas: bool = True) -> list[Grid]:
         for ws in wb.worksheets:
             if ws.title in grids:
                 add_formulas(grids[ws.title], ws)
+        add_errors(path, grids)
     return list(grids.values())
+
+
+def add_errors(path: Path, grids: dict[str, Grid]) -> None:
+    """Cells whose cached value is an error (#DIV/0!, #REF!…): calamine reads them as empty."""
+    from ..cached_values import sheet_parts
+    from ..coords import column_index
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            for title, part in sheet_parts(z).items():
+                if title in grids and part in z.namelist():
+                    for col, row, text in _ERROR_CELL.findall(z.read(part)):
+                        grids[title].errors[(int(row), column_index(col.decode()))] = text.decode("utf-8", "replace")
+    except Exception:  # a damaged package was already reported by the readers; errors are a bonus
+        return
 
 
 def load_openpyxl(path: Path, **kwargs):
@@ -71,19 +125,24 @@ def load_openpyxl(path: Path, **kwargs):
 
     try:
         return openpyxl.load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm", **kwargs)
+    except PermissionError:
+        raise WorkbookError(f"Không có quyền đọc tệp '{path.name}' hoặc tệp đang bị khóa.") from None
     except Exception as exc:
         raise WorkbookError(f"Không đọc được tệp '{path.name}': tệp hỏng hoặc không đúng định dạng ({type(exc).__name__}).") from None
 
 
 def add_formulas(grid: Grid, ws) -> None:
-    """Copy formulas, number formats and hidden rows of an openpyxl sheet into the grid."""
-    for row in ws.iter_rows():
-        for cell in row:
-            if cell.data_type == "f":
-                text = cell.value if isinstance(cell.value, str) else getattr(cell.value, "text", None)
-                if text:
-                    grid.formulas[(cell.row, cell.column)] = text
-            if cell.value is not None and cell.number_format != "General":
-                grid.formats[(cell.row, cell.column)] = cell.number_format
+    """Copy formulas, number formats and hidden rows of an openpyxl sheet into the grid.
+
+    Only cells that exist are visited: a styled cell at XFD1048576 must not make us walk
+    seventeen billion empty ones (iter_rows would).
+    """
+    for cell in list(ws._cells.values()):
+        if cell.data_type == "f":
+            text = cell.value if isinstance(cell.value, str) else getattr(cell.value, "text", None)
+            if text:
+                grid.formulas[(cell.row, cell.column)] = text
+        if cell.value is not None and cell.number_format != "General":
+            grid.formats[(cell.row, cell.column)] = cell.number_format
     grid.hidden_rows = frozenset(r for r, d in ws.row_dimensions.items() if d.hidden)
     grid.knows_formulas = True

@@ -6,6 +6,7 @@ those `<v>` elements in the saved package so every reader sees the numbers.
 """
 from __future__ import annotations
 
+import math
 import posixpath
 import re
 import shutil
@@ -71,7 +72,7 @@ def inject(path: Path, values: Mapping[str, Mapping[str, object]]) -> int:
                 def fill(m: re.Match) -> bytes:
                     nonlocal count
                     v = wanted.get(m.group(1).decode())
-                    if v is None:
+                    if v is None or (isinstance(v, float) and not math.isfinite(v)):
                         return m.group(0)
                     count += 1
                     return _cell(m.group(1), m.group(2), m.group(3), v)

@@ -8,6 +8,7 @@ without breaking any that held.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -94,7 +95,7 @@ def read_cells(check: SheetCheck) -> None:
             col = table.columns[c.number]
             raw = grid.value(row, col)
             number, how, decimals = None, None, c.decimals
-            if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            if isinstance(raw, (int, float)) and not isinstance(raw, bool) and math.isfinite(raw):
                 number = float(raw)
                 fmt = grid.number_format(row, col)
                 # With a number format we know what the reader sees; without one, 0.20 reads back

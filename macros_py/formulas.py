@@ -8,6 +8,7 @@ difference of two rates equals the difference of the printed rates.
 """
 from __future__ import annotations
 
+import math
 from graphlib import TopologicalSorter
 from typing import Callable, Iterable, Mapping, Sequence
 
@@ -72,7 +73,8 @@ def sum_rows(form: Form, rows: Iterable[Mapping[str, float | None]]) -> Values:
     totals: Values = {}
     for c in form.columns:
         if is_summed(c):
-            totals[c.number] = sum(float(r.get(c.number) or 0.0) for r in rows)
+            total = sum(float(r.get(c.number) or 0.0) for r in rows)
+            totals[c.number] = total if math.isfinite(total) else None
     return totals
 
 

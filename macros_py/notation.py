@@ -172,16 +172,20 @@ def evaluate(node: Expr, values: Mapping[str, float | None]) -> float | None:
     if left is None or right is None:
         return None
     if node.op == "+":
-        return left + right
+        return left + right if math.isfinite(left + right) else None
     if node.op == "-":
-        return left - right
+        return left - right if math.isfinite(left - right) else None
     if node.op == "*":
-        return left * right
-    return 0.0 if right == 0 else left / right
+        result = left * right
+    else:
+        result = 0.0 if right == 0 else left / right
+    return result if math.isfinite(result) else None
 
 
 def excel_round(value: float, decimals: int) -> float:
     """Excel's ROUND: halves away from zero, on the decimal the user sees."""
+    if not math.isfinite(value) or abs(value) >= 1e15:
+        return value   # beyond Excel's 15 significant digits there is nothing to round
     scale = 10.0 ** decimals
     shifted = abs(value) * scale
     # repr-based nudge: 2.675 stored as 2.67499999 must still round up like Excel.

@@ -80,7 +80,7 @@ def as_number(value: object, whole: bool) -> float | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):
-        return float(value)
+        return float(value) if math.isfinite(value) else None
     if isinstance(value, str):
         parsed = parse_number(value, whole)
         return parsed.value if parsed else None

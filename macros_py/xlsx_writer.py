@@ -32,7 +32,8 @@ def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = ()) 
     import xlsxwriter  # deferred: only the writing path needs it
 
     form = layout.form
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                         "nan_inf_to_errors": True})
     # SOURCE_DATE_EPOCH (reproducible builds) fixes the date, so rebuilt examples compare byte for byte.
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     created = datetime.fromtimestamp(int(epoch), timezone.utc).replace(tzinfo=None) if epoch else datetime.now()
@@ -80,7 +81,9 @@ def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = ()) 
             typed = content.total and c.is_number and c.total == "input"   # e.g. a rate with no households
             fmt = cell_format(c, total=content.total, computed=content.total and not typed or cell.kind == "formula")
             if cell.kind == "formula":
-                ws.write_formula(r, i, cell.value, fmt, cell.cached)
+                # No computable result (a blank or absurd input): store an empty result, never
+                # xlsxwriter's default 0, which previews would show as a real figure.
+                ws.write_formula(r, i, cell.value, fmt, "" if cell.cached is None else cell.cached)
             elif cell.kind == "text":
                 ws.write_string(r, i, cell.value, fmt)
             elif cell.kind == "number":

@@ -96,7 +96,7 @@ CELL = st.one_of(st.none(), st.integers(-10**6, 10**9), st.floats(allow_nan=Fals
                  st.booleans(), st.dates())
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.lists(CELL, min_size=15, max_size=15), min_size=1, max_size=8))
 def test_generated_tables_with_anything_in_the_cells(tmp_path_factory, rows):
     tmp = tmp_path_factory.mktemp("gen")

@@ -1,15 +1,19 @@
 """Check a table against its form: findings for every broken rule, and nothing else.
 
-The rules never know where the table came from (a file, a live Excel book).
-Equalities (formulas, totals, rate vs count) become Constraints so that one
-wrong input that breaks several of them is reported once, at the likeliest
-culprit: the cell whose correction makes the most broken constraints hold
-without breaking any that held.
+The rules never know where the table came from (a file, a live Excel book). Each rule
+of the form becomes a RowRule: an object that can say, for one row and any way of
+looking up cell values, whether it holds, which cells it reads, and (for equalities)
+how far off it is. A pass over the rows keeps only the broken ones; one wrong input that
+breaks several of them is then reported once, at the likeliest culprit: the cell whose
+correction makes the most broken rules hold without breaking any that held.
+
+Nothing is kept per cell beyond its number, so a 100,000-row table stays in bounded
+memory; the rules touching a candidate cell are rebuilt on demand.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from . import formulas, notation
@@ -26,43 +30,49 @@ Lookup = Callable[[Cell], "float | None"]
 NOISE = 1e-7
 
 
-@dataclass
-class Reading:
-    """One cell of the table as read: its raw content and the number it stands for."""
-    raw: Any
-    number: float | None
-    from_text: str | None = None     # how number text was read, when it was text
-    formula: bool = False
-    decimals: int = 0                # decimals the reader sees
-
-
-@dataclass
-class Constraint:
-    """An equality the table must satisfy (E9 = D9/C9×100), with its rounding tolerance."""
-    cells: tuple[Cell, ...]
-    holds: Callable[[Lookup], bool]
-    residual: Callable[[Lookup], float | None]   # actual − expected; solved for a culprit
-    finding: Finding | None                      # set when the constraint is broken as read
-
-
-@dataclass
 class SheetCheck:
-    grid: Grid
-    table: Table
-    readings: dict[Cell, Reading] = field(default_factory=dict)
-    constraints: list[Constraint] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
+    """The numbers of one table and the rules that apply to them."""
 
-    @property
-    def form(self):
-        return self.table.form
+    def __init__(self, grid: Grid, table: Table):
+        self.grid, self.table, self.form = grid, table, table.form
+        self.numbers: dict[Cell, float | None] = {}
+        self.text_numbers: dict[Cell, tuple[str, str, int]] = {}   # cell → (raw text, how read, decimals)
+        self.findings: list[Finding] = []
+        self._decimals: dict[Cell, int] = {}
+        self.columns = [c for c in self.form.columns if c.is_number and c.number in table.columns]
+        self.totals = [(sub, kids, "tổng nhóm") for sub, kids in table.subtotal_rows.items() if kids]
+        if table.total_row is not None:
+            self.totals.append((table.total_row, table.unit_rows, "Cộng"))
+        self.rows = table.data_rows + ([table.total_row] if table.total_row else [])
 
     def cell(self, row: int, number: str) -> Cell:
         return (row, self.table.columns[number])
 
     def number(self, cell: Cell) -> float | None:
-        r = self.readings.get(cell)
-        return r.number if r else None
+        return self.numbers.get(cell)
+
+    def is_formula(self, cell: Cell) -> bool:
+        return cell in self.grid.formulas
+
+    def raw(self, cell: Cell) -> Any:
+        return self.grid.value(*cell)
+
+    def decimals(self, cell: Cell, column: Column) -> int:
+        """Decimals the reader sees in this cell (format, typed text, or at least the form's own)."""
+        d = self._decimals.get(cell)
+        if d is None:
+            if cell in self.text_numbers:
+                d = self.text_numbers[cell][2]
+            else:
+                value, fmt = self.numbers.get(cell), self.grid.number_format(*cell)
+                if value is None:
+                    d = column.decimals
+                elif fmt:
+                    d = shown_decimals(value, fmt)
+                else:   # 0.20 reads back as 0.2: the form's decimals are the least the cell shows
+                    d = max(shown_decimals(value), column.decimals)
+            self._decimals[cell] = d
+        return d
 
     def add(self, rule_id: str, cell: Cell, **kw) -> Finding:
         f = CATALOGUE[rule_id].finding(self.grid.name, *cell, **kw)
@@ -70,112 +80,317 @@ class SheetCheck:
         return f
 
     def row_values(self, row: int) -> dict[str, float | None]:
-        return {n: self.number(self.cell(row, n)) for n in self.form.numbers if n in self.table.columns}
-
-
-def _number_columns(check: SheetCheck) -> list[Column]:
-    return [c for c in check.form.columns if c.is_number and c.number in check.table.columns]
-
-
-def _total_rows(table: Table) -> list[tuple[int, list[int], str]]:
-    """(row, the unit rows it sums, its label) for subtotal rows and the total row."""
-    out = [(sub, kids, "tổng nhóm") for sub, kids in table.subtotal_rows.items() if kids]
-    if table.total_row is not None:
-        out.append((table.total_row, table.unit_rows, "Cộng"))
-    return out
+        return {c.number: self.numbers.get(self.cell(row, c.number)) for c in self.columns}
 
 
 # ---------------------------------------------------------------- reading
 
 def read_cells(check: SheetCheck) -> None:
-    """Read every numeric cell of the table; compute formula cells that have no cached value."""
-    grid, table = check.grid, check.table
-    for row in table.data_rows + ([table.total_row] if table.total_row else []):
-        for c in _number_columns(check):
-            col = table.columns[c.number]
+    """The number in every numeric cell; formula cells that have no cached value are computed."""
+    grid = check.grid
+    for c in check.columns:
+        col, whole = check.table.columns[c.number], c.kind == "count"
+        for row in check.rows:
             raw = grid.value(row, col)
-            number, how, decimals = None, None, c.decimals
-            if isinstance(raw, (int, float)) and not isinstance(raw, bool) and math.isfinite(raw):
-                number = float(raw)
-                fmt = grid.number_format(row, col)
-                # With a number format we know what the reader sees; without one, 0.20 reads back
-                # as 0.2, so the form's own decimals are the least the cell shows.
-                decimals = shown_decimals(number, fmt) if fmt else max(shown_decimals(number), c.decimals)
+            if isinstance(raw, float) or (isinstance(raw, int) and not isinstance(raw, bool)):
+                check.numbers[(row, col)] = float(raw) if math.isfinite(raw) else None
             elif isinstance(raw, str):
-                parsed = parse_number(raw, whole=c.kind == "count")
+                parsed = parse_number(raw, whole=whole)
                 if parsed:
-                    number, how, decimals = parsed.value, parsed.how, parsed.decimals
-            check.readings[(row, col)] = Reading(raw, number, how, grid.formula(row, col) is not None, decimals)
+                    check.numbers[(row, col)] = parsed.value
+                    check.text_numbers[(row, col)] = (raw, parsed.how, parsed.decimals)
     _fill_uncached(check)
 
 
 def _fill_uncached(check: SheetCheck) -> None:
     """Formula cells written by tools that store no result: compute them as the form does."""
     def missing(row: int) -> list[Column]:
-        return [c for c in _number_columns(check)
-                if check.readings[check.cell(row, c.number)].formula
-                and check.readings[check.cell(row, c.number)].raw is None]
+        return [c for c in check.columns if check.is_formula(check.cell(row, c.number))
+                and check.raw(check.cell(row, c.number)) is None]
 
     for row in check.table.unit_rows:
         if todo := missing(row):
             values = formulas.compute(check.form, check.row_values(row))
             for c in todo:
-                check.readings[check.cell(row, c.number)].number = values.get(c.number)
-    for row, children, _ in _total_rows(check.table):
+                check.numbers[check.cell(row, c.number)] = values.get(c.number)
+    for row, children, _ in check.totals:
         if todo := missing(row):
             values = formulas.compute_total(check.form, [check.row_values(r) for r in children])
             for c in todo:
-                check.readings[check.cell(row, c.number)].number = values.get(c.number)
+                check.numbers[check.cell(row, c.number)] = values.get(c.number)
 
 
-# ---------------------------------------------------------------- equalities
+# ---------------------------------------------------------------- rules
 
-def _tolerance(column: Column, reading: Reading, expr: notation.Expr) -> float:
-    """Half a unit of the last digit the cell shows, plus float noise; exact for whole counts."""
-    if column.decimals == 0 and not notation.has_division(expr):
-        return NOISE
-    return 0.5 * 10.0 ** -reading.decimals + NOISE
+class RowRule:
+    """One rule of the form, applicable to some rows; subclasses say how it holds."""
+    solvable = False
+
+    anchor_col = 0   # the column a finding of this rule is placed in
+
+    def cells(self, row: int) -> tuple[Cell, ...]:
+        raise NotImplementedError
+
+    def holds(self, row: int, look: Lookup) -> bool:
+        raise NotImplementedError
+
+    def residual(self, row: int, look: Lookup) -> float | None:
+        return None
+
+    def finding(self, row: int) -> Finding:
+        raise NotImplementedError
 
 
-def _formula_constraint(check: SheetCheck, row: int, column: Column, expr: notation.Expr,
-                        rule_id: str, label: str) -> None:
-    """target = expr on this row, accepting the result from exact or from shown (rounded) operands."""
-    operands = notation.columns_of(expr)
-    if any(n not in check.table.columns for n in operands):
-        return
-    target = check.cell(row, column.number)
-    cells = (target,) + tuple(check.cell(row, n) for n in operands)
-    reading = check.readings[target]
-    tol = _tolerance(column, reading, expr)
-    shown = {n: check.readings[check.cell(row, n)].decimals if check.form.column(n).decimals else 0
-             for n in operands}
+@dataclass(eq=False)
+class Constraint:
+    """A rule on one row: what the culprit search moves around."""
+    rule: RowRule
+    row: int
 
-    def expected(look: Lookup, rounded: bool) -> float | None:
-        values = {}
-        for n in operands:
-            v = look(check.cell(row, n))
-            values[n] = notation.excel_round(v, shown[n]) if rounded and v is not None else v
-        return notation.evaluate(expr, values)
+    @property
+    def cells(self) -> tuple[Cell, ...]:
+        return self.rule.cells(self.row)
 
-    def holds(look: Lookup) -> bool:
-        actual, exact = look(target), expected(look, False)
-        if actual is None or exact is None:
+    def holds(self, look: Lookup) -> bool:
+        return self.rule.holds(self.row, look)
+
+    def residual(self, look: Lookup) -> float | None:
+        return self.rule.residual(self.row, look)
+
+
+class FormulaRule(RowRule):
+    """target = expr, accepting the result from exact operands or from the operands as shown."""
+    solvable = True
+
+    def __init__(self, check: SheetCheck, column: Column, expr: notation.Expr, rule_id: str, label: str):
+        self.check, self.column, self.rule_id, self.label = check, column, rule_id, label
+        self.operands, self.fn = notation.compile_expr(expr)
+        self.target_col = self.anchor_col = check.table.columns[column.number]
+        self.operand_cols = [check.table.columns[n] for n in self.operands]
+        self.operand_columns = [check.form.column(n) for n in self.operands]
+        self.exact = column.decimals == 0 and not notation.has_division(expr)
+        self.formula = column.formula.text if column.formula else f"{column.number}={_text(column.of)}"
+
+    def cells(self, row: int) -> tuple[Cell, ...]:
+        return ((row, self.target_col),) + tuple((row, c) for c in self.operand_cols)
+
+    def _expected(self, row: int, look: Lookup, rounded: bool) -> float | None:
+        values = [look((row, c)) for c in self.operand_cols]
+        if rounded:
+            values = [v if v is None or not col.decimals else
+                      notation.excel_round(v, self.check.decimals((row, c), col))
+                      for v, c, col in zip(values, self.operand_cols, self.operand_columns)]
+        return self.fn(values)
+
+    def holds(self, row: int, look: Lookup) -> bool:
+        actual = look((row, self.target_col))
+        if actual is None:
             return True
-        return abs(actual - exact) <= tol or abs(actual - expected(look, True)) <= tol
+        exact = self._expected(row, look, False)
+        if exact is None:
+            return True
+        tol = NOISE if self.exact else 0.5 * 10.0 ** -self.check.decimals((row, self.target_col), self.column) + NOISE
+        if abs(actual - exact) <= tol:
+            return True
+        rounded = self._expected(row, look, True)
+        return rounded is not None and abs(actual - rounded) <= tol
 
-    def residual(look: Lookup) -> float | None:
-        actual, exact = look(target), expected(look, False)
+    def residual(self, row: int, look: Lookup) -> float | None:
+        actual, exact = look((row, self.target_col)), self._expected(row, look, False)
         return None if actual is None or exact is None else actual - exact
 
-    finding = None
-    if not holds(check.number):
-        exact = expected(check.number, False)
-        shown_expected = notation.excel_round(exact, column.decimals) if column.decimals else exact
-        formula = column.formula.text if column.formula else f"{column.number}={_text(column.of)}"
-        finding = CATALOGUE[rule_id].finding(check.grid.name, *target, expected=shown_expected,
-                                             actual=reading.number, decimals=column.decimals or None,
-                                             number=column.number, formula=formula, label=label)
-    check.constraints.append(Constraint(cells, holds, residual, finding))
+    def finding(self, row: int) -> Finding:
+        exact = self._expected(row, self.check.number, False)
+        shown = notation.excel_round(exact, self.column.decimals) if self.column.decimals else exact
+        return CATALOGUE[self.rule_id].finding(
+            self.check.grid.name, row, self.target_col, expected=shown,
+            actual=self.check.number((row, self.target_col)), decimals=self.column.decimals or None,
+            number=self.column.number, formula=self.formula, label=self.label)
+
+
+class RateCountRule(RowRule):
+    """An input target rate stays within half a household of its count: |5×1/100 − 4| ≤ 0.5."""
+    solvable = True
+
+    def __init__(self, check: SheetCheck, column: Column, num: str, den: str, scale: float):
+        self.check, self.column, self.scale, self.num = check, column, scale, num
+        cols = check.table.columns
+        self.rate_col, self.count_col, self.households_col = cols[column.number], cols[num], cols[den]
+        self.anchor_col = self.rate_col
+
+    def cells(self, row: int) -> tuple[Cell, ...]:
+        return (row, self.rate_col), (row, self.count_col), (row, self.households_col)
+
+    def residual(self, row: int, look: Lookup) -> float | None:
+        r, c, h = look((row, self.rate_col)), look((row, self.count_col)), look((row, self.households_col))
+        return None if r is None or c is None or h is None else r * h / self.scale - c
+
+    def holds(self, row: int, look: Lookup) -> bool:
+        gap = self.residual(row, look)
+        return gap is None or abs(gap) <= 0.5 + NOISE
+
+    def finding(self, row: int) -> Finding:
+        look = self.check.number
+        r, c, h = look((row, self.rate_col)), look((row, self.count_col)), look((row, self.households_col))
+        return CATALOGUE["rate-count-mismatch"].finding(
+            self.check.grid.name, row, self.rate_col, actual=r,
+            expected=notation.excel_round(c / h * self.scale, self.column.decimals) if h else None,
+            decimals=self.column.decimals, number=self.column.number, households=h,
+            implied=round(r * h / self.scale, 1), gap=round(abs(r * h / self.scale - c), 1), count=c,
+            count_number=self.num)
+
+
+class SumRule(RowRule):
+    """A total (or subtotal) count equals the sum of its unit rows; a blank part defers judgement."""
+    solvable = True
+
+    def __init__(self, check: SheetCheck, column: Column, children: list[int], label: str):
+        self.check, self.column, self.children, self.label = check, column, children, label
+        self.col = self.anchor_col = check.table.columns[column.number]
+
+    def cells(self, row: int) -> tuple[Cell, ...]:
+        return ((row, self.col),) + tuple((r, self.col) for r in self.children)
+
+    def residual(self, row: int, look: Lookup) -> float | None:
+        actual = look((row, self.col))
+        if actual is None:
+            return None
+        total = 0.0
+        for r in self.children:
+            v = look((r, self.col))
+            if v is None:
+                return None
+            total += v
+        return actual - total
+
+    def holds(self, row: int, look: Lookup) -> bool:
+        gap = self.residual(row, look)
+        return gap is None or abs(gap) <= NOISE * max(1.0, abs(look((row, self.col)) or 0.0))
+
+    def finding(self, row: int) -> Finding:
+        actual = self.check.number((row, self.col))
+        return CATALOGUE["total-not-sum"].finding(
+            self.check.grid.name, row, self.col, actual=actual,
+            expected=actual - self.residual(row, self.check.number), number=self.column.number, label=self.label)
+
+
+class RelationRule(RowRule):
+    """A comparison of the spec (2+8<=1, 3=7+9 …); an equality can also name its culprit."""
+
+    def __init__(self, check: SheetCheck, relation):
+        self.check, self.relation, self.st = check, relation, relation.statement
+        self.left_cols, self.left_fn = notation.compile_expr(self.st.left)
+        self.right_cols, self.right_fn = notation.compile_expr(self.st.right)
+        cols = check.table.columns
+        self.left_idx = [cols[n] for n in self.left_cols]
+        self.right_idx = [cols[n] for n in self.right_cols]
+        self.anchor = self.anchor_col = cols[notation.columns_of(self.st.left)[0]]
+        self.all_cols = list(dict.fromkeys(self.left_idx + self.right_idx))
+        self.solvable = self.st.op == "="
+
+    def cells(self, row: int) -> tuple[Cell, ...]:
+        return tuple((row, c) for c in self.all_cols)
+
+    def sides(self, row: int, look: Lookup):
+        return (self.left_fn([look((row, c)) for c in self.left_idx]),
+                self.right_fn([look((row, c)) for c in self.right_idx]))
+
+    def holds(self, row: int, look: Lookup) -> bool:
+        left, right = self.sides(row, look)
+        return left is None or right is None or notation.compare(self.st.op, left, right)
+
+    def residual(self, row: int, look: Lookup) -> float | None:
+        left, right = self.sides(row, look)
+        return None if left is None or right is None else left - right
+
+    def finding(self, row: int) -> Finding:
+        left, right = self.sides(row, self.check.number)
+        return CATALOGUE["relation"].finding(self.check.grid.name, row, self.anchor,
+                                             severity=self.relation.severity, actual=left,
+                                             message=self.relation.message, left=left, right=right)
+
+
+class BoundRule(RowRule):
+    """Counts are whole and ≥ 0; rates lie in 0–100."""
+
+    def __init__(self, check: SheetCheck, column: Column):
+        self.check, self.column = check, column
+        self.col = self.anchor_col = check.table.columns[column.number]
+        self.count = column.kind == "count"
+
+    def cells(self, row: int) -> tuple[Cell, ...]:
+        return ((row, self.col),)
+
+    def holds(self, row: int, look: Lookup) -> bool:
+        v = look((row, self.col))
+        if v is None:
+            return True
+        if self.count:
+            return v >= 0 and abs(v - round(v)) <= NOISE
+        return -NOISE <= v <= 100 + NOISE
+
+    def finding(self, row: int) -> Finding:
+        value = self.check.number((row, self.col))
+        if not self.count:
+            rule, places = "rate-out-of-range", self.column.decimals
+        elif value < 0:
+            rule, places = "negative-count", None
+        else:
+            rule, places = "not-whole", 2
+        return CATALOGUE[rule].finding(self.check.grid.name, row, self.col, actual=value,
+                                       number=self.column.number, decimals=places)
+
+
+class AgreementRule(RowRule):
+    """Two derivations of one quantity (households from 4/2x100 and from 3/6x100) must overlap
+    once the rounding of the shown figures is allowed for."""
+
+    def __init__(self, check: SheetCheck, agreement):
+        self.check, self.agreement = check, agreement
+        cols = check.table.columns
+        self.numbers = list(dict.fromkeys(notation.columns_of(agreement.first)
+                                          + notation.columns_of(agreement.second)))
+        self.anchor = self.anchor_col = cols[agreement.anchor]
+
+    def cells(self, row: int) -> tuple[Cell, ...]:
+        return tuple(self.check.cell(row, n) for n in self.numbers)
+
+    def _interval(self, expr: notation.Expr, row: int, look: Lookup) -> tuple[float, float] | None:
+        from itertools import product
+
+        names = notation.columns_of(expr)
+        cells = [self.check.cell(row, n) for n in names]
+        values = [look(c) for c in cells]
+        if any(v is None for v in values):
+            return None
+        half = [0.5 * 10.0 ** -self.check.decimals(c, self.check.form.column(n)) if self.check.form.column(n).decimals
+                else 0.0 for c, n in zip(cells, names)]
+        results = []
+        for signs in product((-1, 1), repeat=len(names)):
+            point = {n: v + s * h for n, v, s, h in zip(names, values, signs, half)}
+            if any(p == 0 for p in point.values()):
+                return None
+            results.append(notation.evaluate(expr, point))
+        if any(r is None for r in results):
+            return None
+        return min(results), max(results)
+
+    def ranges(self, row: int, look: Lookup):
+        return (self._interval(self.agreement.first, row, look), self._interval(self.agreement.second, row, look))
+
+    def holds(self, row: int, look: Lookup) -> bool:
+        one, two = self.ranges(row, look)
+        return one is None or two is None or (one[0] <= two[1] + NOISE and two[0] <= one[1] + NOISE)
+
+    def finding(self, row: int) -> Finding:
+        from .numbers import format_vi
+
+        one, two = self.ranges(row, self.check.number)
+        text = lambda r: f"{format_vi(r[0], 1)}–{format_vi(r[1], 1)}"  # noqa: E731
+        return CATALOGUE["agree"].finding(
+            self.check.grid.name, row, self.anchor, severity=self.agreement.severity,
+            actual=self.check.number((row, self.anchor)), message=self.agreement.message,
+            first=text(one), second=text(two))
 
 
 def _text(expr: notation.Expr | None) -> str:
@@ -191,68 +406,70 @@ def _text(expr: notation.Expr | None) -> str:
     return f"{_text(expr.left)}{op}{_text(expr.right)}"
 
 
-def _rate_count_constraint(check: SheetCheck, row: int, column: Column) -> None:
-    """An input target rate stays within half a household of its count: |5×1/100 − 4| ≤ 0.5."""
-    parts = notation.ratio_parts(column.of) if column.of is not None else None
-    if not parts or any(n not in check.table.columns for n in parts[:2]):
-        return
-    num, den, scale = parts
-    rate, count, households = check.cell(row, column.number), check.cell(row, num), check.cell(row, den)
-
-    def residual(look: Lookup) -> float | None:
-        r, c, h = look(rate), look(count), look(households)
-        return None if r is None or c is None or h is None else r * h / scale - c
-
-    def holds(look: Lookup) -> bool:
-        gap = residual(look)
-        return gap is None or abs(gap) <= 0.5 + NOISE
-
-    finding = None
-    if not holds(check.number):
-        r, c, h = check.number(rate), check.number(count), check.number(households)
-        finding = CATALOGUE["rate-count-mismatch"].finding(
-            check.grid.name, *rate, actual=r, expected=notation.excel_round(c / h * scale, column.decimals),
-            decimals=column.decimals, number=column.number, households=h, implied=round(r * h / scale, 1),
-            gap=round(abs(r * h / scale - c), 1), count=c, count_number=num)
-    check.constraints.append(Constraint((rate, count, households), holds, residual, finding))
+def _is_rate(column: Column) -> bool:
+    return column.kind == "rate" or (column.formula is not None and notation.ratio_parts(column.formula.right)
+                                     is not None)
 
 
-def _sum_constraint(check: SheetCheck, row: int, children: list[int], column: Column, label: str) -> None:
-    target = check.cell(row, column.number)
-    parts = tuple(check.cell(r, column.number) for r in children)
+class Rules:
+    """Which rules apply to which rows, built once per table."""
 
-    def residual(look: Lookup) -> float | None:
-        # A blank part is reported as a blank input; the total is judged once it is filled.
-        values = [look(p) for p in parts]
-        actual = look(target)
-        return None if actual is None or None in values else actual - sum(values)
-
-    def holds(look: Lookup) -> bool:
-        gap = residual(look)
-        return gap is None or abs(gap) <= NOISE * max(1.0, abs(look(target) or 0.0))
-
-    finding = None
-    if not holds(check.number):
-        actual = check.number(target)
-        finding = CATALOGUE["total-not-sum"].finding(
-            check.grid.name, *target, actual=actual, expected=actual - residual(check.number),
-            number=column.number, label=label)
-    check.constraints.append(Constraint((target,) + parts, holds, residual, finding))
-
-
-def build_constraints(check: SheetCheck) -> None:
-    for row in check.table.unit_rows:
-        for c in _number_columns(check):
+    def __init__(self, check: SheetCheck):
+        cols = check.table.columns
+        self.unit: list[RowRule] = []
+        for c in check.columns:
             if (expr := formulas.row_expr(c)) is not None:
-                _formula_constraint(check, row, c, expr, "formula-mismatch", "")
-            elif c.kind == "rate":
-                _rate_count_constraint(check, row, c)
-    for row, children, label in _total_rows(check.table):
-        for c in _number_columns(check):
-            if (expr := formulas.total_expr(c)) is not None:
-                _formula_constraint(check, row, c, expr, "total-rate", label)
-            elif formulas.is_summed(c):
-                _sum_constraint(check, row, children, c, label)
+                if all(n in cols for n in notation.columns_of(expr)):
+                    self.unit.append(FormulaRule(check, c, expr, "formula-mismatch", ""))
+            elif c.kind == "rate" and c.of is not None:
+                parts = notation.ratio_parts(c.of)
+                if parts and parts[0] in cols and parts[1] in cols:
+                    self.unit.append(RateCountRule(check, c, *parts))
+        self.every: list[RowRule] = [BoundRule(check, c) for c in check.columns if c.kind == "count" or _is_rate(c)]
+        for relation in check.form.relations:
+            st = relation.statement
+            if all(n in cols for n in notation.columns_of(st.left) + notation.columns_of(st.right)):
+                self.every.append(RelationRule(check, relation))
+        for agreement in check.form.agreements:
+            needed = notation.columns_of(agreement.first) + notation.columns_of(agreement.second)
+            if all(n in cols for n in needed) and agreement.anchor in cols:
+                self.every.append(AgreementRule(check, agreement))
+        self.total: dict[int, list[RowRule]] = {}
+        for row, children, label in check.totals:
+            rules: list[RowRule] = []
+            for c in check.columns:
+                if (expr := formulas.total_expr(c)) is not None:
+                    if all(n in cols for n in notation.columns_of(expr)):
+                        rules.append(FormulaRule(check, c, expr, "total-rate", label))
+                elif formulas.is_summed(c):
+                    rules.append(SumRule(check, c, children, label))
+            self.total[row] = rules
+        self.parents: dict[int, list[int]] = {}
+        for row, children, _ in check.totals:
+            for r in children:
+                self.parents.setdefault(r, []).append(row)
+
+    def for_row(self, row: int) -> list[RowRule]:
+        return self.total.get(row, self.unit) + self.every
+
+    def touching(self, cell: Cell) -> list[Constraint]:
+        """Every rule instance that reads this cell: its own row's, and the totals it is part of."""
+        row = cell[0]
+        found = [Constraint(rule, row) for rule in self.for_row(row) if cell in rule.cells(row)]
+        for parent in self.parents.get(row, ()):
+            found += [Constraint(rule, parent) for rule in self.total[parent]
+                      if isinstance(rule, SumRule) and rule.col == cell[1]]
+        return found
+
+
+def broken_constraints(check: SheetCheck, rules: Rules) -> list[Constraint]:
+    look = check.numbers.get
+    broken = []
+    for row in check.rows:
+        for rule in rules.for_row(row):
+            if not rule.holds(row, look):
+                broken.append(Constraint(rule, row))
+    return broken
 
 
 # ---------------------------------------------------------------- culprits
@@ -278,18 +495,14 @@ def _solve(constraint: Constraint, cell: Cell, look: Lookup) -> float | None:
     return x1 if f1 is not None and abs(f1) < 1e-6 else None
 
 
-def attribute_culprits(check: SheetCheck) -> list[Finding]:
+def attribute_culprits(check: SheetCheck, rules: Rules, broken: list[Constraint]) -> list[Finding]:
     """Replace findings that one wrong typed cell explains by one finding on that cell."""
-    broken = [c for c in check.constraints if c.finding is not None]
-    by_cell: dict[Cell, list[Constraint]] = {}
-    for c in check.constraints:
-        for cell in c.cells:
-            by_cell.setdefault(cell, []).append(c)
     culprits: list[Finding] = []
     overrides: dict[Cell, float] = {}
+    number_of = {col: n for n, col in check.table.columns.items()}
 
     def look(cell: Cell) -> float | None:
-        return overrides.get(cell, check.number(cell))
+        return overrides.get(cell, check.numbers.get(cell))
 
     while True:
         counts: dict[Cell, int] = {}
@@ -298,72 +511,67 @@ def attribute_culprits(check: SheetCheck) -> list[Finding]:
                 counts[cell] = counts.get(cell, 0) + 1
         best = None
         for cell, n in counts.items():
-            reading = check.readings.get(cell)
-            if n < 2 or reading is None or reading.formula or reading.number is None:
+            if n < 2 or check.is_formula(cell) or check.numbers.get(cell) is None:
                 continue
             mine = [c for c in broken if cell in c.cells]
-            for candidate in {v for c in mine if (v := _solve(c, cell, look)) is not None}:
-                number = check.table.form.column(_column_number(check, cell))
-                if number.kind == "count":
+            held = [c for c in rules.touching(cell) if not any(c.rule is b.rule and c.row == b.row for b in broken)]
+            column = check.form.column(number_of[cell[1]])
+            for candidate in {v for c in mine if c.rule.solvable and (v := _solve(c, cell, look)) is not None}:
+                if column.kind == "count":
                     candidate = float(round(candidate))
                 trial = lambda c2, v=candidate: v if c2 == cell else look(c2)  # noqa: E731
-                if any(not c.holds(trial) for c in by_cell[cell] if c not in broken):
+                if any(not c.holds(trial) for c in held):
                     continue   # the correction would break a rule that holds
                 fixed = [c for c in mine if c.holds(trial)]
                 if len(fixed) >= 2 and (best is None or len(fixed) > len(best[2])):
-                    best = (cell, candidate, fixed)
+                    best = (cell, candidate, fixed, column)
         if best is None:
             break
-        cell, value, fixed = best
-        column = check.table.form.column(_column_number(check, cell))
+        cell, value, fixed, column = best
         own = column_letter(cell[1]) + str(cell[0])
-        follows = sorted({f.finding.cell for f in fixed} - {own}, key=lambda ref: (len(ref), ref))
+        fixed_cells = sorted({_ref(c) for c in fixed}, key=lambda ref: (len(ref), ref))
         finding = CATALOGUE["likely-culprit"].finding(
-            check.grid.name, *cell, actual=check.number(cell), expected=value,
-            decimals=column.decimals or None, number=column.number, count=len(fixed),
-            cells=", ".join(sorted({f.finding.cell for f in fixed}, key=lambda ref: (len(ref), ref))))
-        finding.follows = follows
+            check.grid.name, *cell, actual=check.numbers.get(cell), expected=value,
+            decimals=column.decimals or None, number=column.number, count=len(fixed), cells=", ".join(fixed_cells))
+        finding.follows = [ref for ref in fixed_cells if ref != own]
         culprits.append(finding)
         overrides[cell] = value
         broken = [c for c in broken if c not in fixed]
-    remaining = [c.finding for c in broken]
-    return culprits + remaining
+    return culprits + [c.rule.finding(c.row) for c in broken]
 
 
-def _column_number(check: SheetCheck, cell: Cell) -> str:
-    return next(n for n, col in check.table.columns.items() if col == cell[1])
+def _ref(constraint: Constraint) -> str:
+    """The cell a constraint's finding is placed on."""
+    return f"{column_letter(constraint.rule.anchor_col)}{constraint.row}"
 
 
 # ---------------------------------------------------------------- single-cell rules
 
 def check_cells(check: SheetCheck) -> None:
-    """Blank inputs, text and non-numbers; bounds and whole counts (as constraints)."""
-    form, table = check.form, check.table
-    unit_col = table.columns[form.unit_column.number]
-    for row in table.data_rows + ([table.total_row] if table.total_row else []):
-        row_has_data = check.grid.value(row, unit_col) is not None or any(
-            check.readings[check.cell(row, c.number)].raw is not None for c in _number_columns(check))
-        if not row_has_data:
+    """Error values, blank inputs, number text and non-numbers."""
+    table = check.table
+    unit_col = table.columns[check.form.unit_column.number]
+    units = set(table.unit_rows)
+    for row in check.rows:
+        cells = [(c, (row, table.columns[c.number])) for c in check.columns]
+        if check.grid.value(row, unit_col) is None and all(check.raw(cell) is None for _, cell in cells):
             continue
-        for c in _number_columns(check):
-            cell = check.cell(row, c.number)
-            r = check.readings[cell]
+        for c, cell in cells:
             error = check.grid.errors.get(cell)
             if error:
                 check.add("cell-error", cell, actual=error, number=c.number)
                 continue
-            if r.raw is None and not r.formula:
-                if row in table.unit_rows and c.kind in ("count", "rate") and not c.optional:
+            raw = check.raw(cell)
+            if raw is None:
+                if not check.is_formula(cell) and row in units and c.kind in ("count", "rate") and not c.optional:
                     check.add("blank-input", cell, number=c.number, name=c.name)
                 continue
-            if r.number is None:
-                if r.raw is not None:
-                    check.add("not-a-number", cell, actual=_shown(r.raw), number=c.number)
-                continue
-            if r.from_text:
-                check.add("text-number", cell, actual=str(r.raw), expected=r.number, number=c.number,
-                          how=r.from_text, decimals=c.decimals or None)
-            _bound(check, cell, c)
+            if check.numbers.get(cell) is None:
+                check.add("not-a-number", cell, actual=_shown(raw), number=c.number)
+            elif cell in check.text_numbers:
+                text, how, _ = check.text_numbers[cell]
+                check.add("text-number", cell, actual=text, expected=check.numbers[cell], number=c.number,
+                          how=how, decimals=c.decimals or None)
 
 
 def _shown(raw: Any) -> str:
@@ -373,150 +581,23 @@ def _shown(raw: Any) -> str:
     return str(raw)
 
 
-def _is_rate(column: Column) -> bool:
-    return column.kind == "rate" or (column.formula is not None and notation.ratio_parts(column.formula.right)
-                                     is not None)
-
-
-def _never_solved(look: Lookup) -> None:
-    return None
-
-
-def _bound(check: SheetCheck, cell: Cell, column: Column) -> None:
-    """Counts are whole and ≥ 0; rates lie in 0–100. A constraint, so that a culprit's
-    correction that also mends the bound absorbs it."""
-    if column.kind == "count":
-        def holds(look: Lookup) -> bool:
-            v = look(cell)
-            return v is None or (v >= 0 and abs(v - round(v)) <= NOISE)
-    elif _is_rate(column):
-        def holds(look: Lookup) -> bool:
-            v = look(cell)
-            return v is None or -NOISE <= v <= 100 + NOISE
-    else:
-        return
-    finding = None
-    value = check.number(cell)
-    if not holds(check.number):
-        if column.kind != "count":
-            rule, places = "rate-out-of-range", column.decimals
-        elif value < 0:
-            rule, places = "negative-count", None
-        else:
-            rule, places = "not-whole", 2
-        finding = CATALOGUE[rule].finding(check.grid.name, *cell, actual=value, number=column.number,
-                                          decimals=places)
-    check.constraints.append(Constraint((cell,), holds, _never_solved, finding))
-
-
-def build_relations(check: SheetCheck) -> None:
-    """The spec's comparisons (2+8<=1, 4<=2 …) on every unit, subtotal and total row."""
-    table = check.table
-    for relation in check.form.relations:
-        st = relation.statement
-        numbers = list(dict.fromkeys(notation.columns_of(st.left) + notation.columns_of(st.right)))
-        if any(n not in table.columns for n in numbers):
-            continue
-        for row in table.data_rows + ([table.total_row] if table.total_row else []):
-            cells = {n: check.cell(row, n) for n in numbers}
-
-            def sides(look: Lookup, cells=cells, st=st):
-                values = {n: look(c) for n, c in cells.items()}
-                return notation.evaluate(st.left, values), notation.evaluate(st.right, values)
-
-            def holds(look: Lookup, sides=sides, st=st) -> bool:
-                left, right = sides(look)
-                return left is None or right is None or notation.compare(st.op, left, right)
-
-            def residual(look: Lookup, sides=sides) -> float | None:
-                left, right = sides(look)
-                return None if left is None or right is None else left - right
-
-            finding = None
-            if not holds(check.number):
-                left, right = sides(check.number)
-                anchor = cells[notation.columns_of(st.left)[0]]
-                finding = CATALOGUE["relation"].finding(check.grid.name, *anchor, severity=relation.severity,
-                                                        actual=left, message=relation.message, left=left,
-                                                        right=right)
-            solve = residual if st.op == "=" else _never_solved   # an equality can name its culprit
-            check.constraints.append(Constraint(tuple(cells.values()), holds, solve, finding))
-
-
-def _interval(expr: notation.Expr, cells: dict, look: Lookup, half: dict) -> tuple[float, float] | None:
-    """Range of an expression when each shown figure may be off by half its last digit."""
-    from itertools import product
-
-    names = list(cells)
-    values = [look(cells[n]) for n in names]
-    if any(v is None for v in values):
-        return None
-    results = []
-    for signs in product((-1, 1), repeat=len(names)):
-        point = {n: v + s * half[n] for n, v, s in zip(names, values, signs)}
-        if any(point[n] == 0 for n in names):
-            return None
-        results.append(notation.evaluate(expr, point))
-    return min(results), max(results)
-
-
-def build_agreements(check: SheetCheck) -> None:
-    """Two derivations of one quantity (households from 4/2x100 and from 3/6x100) must overlap
-    once the rounding of the shown figures is allowed for."""
-    table = check.table
-    for agreement in check.form.agreements:
-        numbers = list(dict.fromkeys(notation.columns_of(agreement.first) + notation.columns_of(agreement.second)))
-        if any(n not in table.columns for n in numbers) or agreement.anchor not in table.columns:
-            continue
-        for row in table.data_rows + ([table.total_row] if table.total_row else []):
-            cells = {n: check.cell(row, n) for n in numbers}
-            half = {n: (0.5 * 10.0 ** -check.readings[c].decimals if check.form.column(n).decimals else 0.0)
-                    for n, c in cells.items()}
-
-            def ranges(look: Lookup, cells=cells, half=half, a=agreement):
-                first = {n: cells[n] for n in notation.columns_of(a.first)}
-                second = {n: cells[n] for n in notation.columns_of(a.second)}
-                return (_interval(a.first, first, look, {n: half[n] for n in first}),
-                        _interval(a.second, second, look, {n: half[n] for n in second}))
-
-            def holds(look: Lookup, ranges=ranges) -> bool:
-                one, two = ranges(look)
-                return one is None or two is None or (one[0] <= two[1] + NOISE and two[0] <= one[1] + NOISE)
-
-            finding = None
-            if not holds(check.number):
-                one, two = ranges(check.number)
-                anchor = cells[agreement.anchor]
-                finding = CATALOGUE["agree"].finding(
-                    check.grid.name, *anchor, severity=agreement.severity, actual=check.number(anchor),
-                    message=agreement.message, first=f"{_fmt_range(one)}", second=f"{_fmt_range(two)}")
-            check.constraints.append(Constraint(tuple(cells.values()), holds, _never_solved, finding))
-
-
-def _fmt_range(interval: tuple[float, float]) -> str:
-    from .numbers import format_vi
-
-    return f"{format_vi(interval[0], 1)}–{format_vi(interval[1], 1)}"
-
-
 def check_formula_cells(check: SheetCheck) -> None:
     """Typed numbers where the form has formulas: per cell when the rest of the column has
     formulas (overwritten by hand), once per column when the whole column is typed."""
     if not check.grid.knows_formulas:
         return
     table = check.table
-    for c in _number_columns(check):
+    for c in check.columns:
         if c.formula is None:
             continue
         cells = [check.cell(r, c.number) for r in table.unit_rows]
-        typed = [cell for cell in cells if check.readings[cell].raw is not None and not check.readings[cell].formula]
-        with_formula = [cell for cell in cells if check.readings[cell].formula]
-        if typed and not with_formula:
+        typed = [cell for cell in cells if check.raw(cell) is not None and not check.is_formula(cell)]
+        if typed and not any(check.is_formula(cell) for cell in cells):
             check.add("column-typed", (table.numbering_row, table.columns[c.number]), number=c.number,
                       formula=c.formula.text)
         elif typed:
             for cell in typed:
-                check.add("typed-over-formula", cell, actual=check.number(cell), number=c.number,
+                check.add("typed-over-formula", cell, actual=check.numbers.get(cell), number=c.number,
                           formula=c.formula.text, decimals=c.decimals or None)
 
 
@@ -540,12 +621,11 @@ def check_table(grid: Grid, table: Table) -> list[Finding]:
     """All findings for one table, most severe first, in sheet order."""
     check = SheetCheck(grid, table)
     read_cells(check)
-    build_constraints(check)
+    rules = Rules(check)
+    broken = broken_constraints(check, rules)
     check_cells(check)
-    build_relations(check)
-    build_agreements(check)
     check_formula_cells(check)
     check_duplicates(check)
-    findings = attribute_culprits(check) + check.findings
+    findings = attribute_culprits(check, rules, broken) + check.findings
     findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.row, f.col))
     return findings

@@ -6,6 +6,7 @@ where a Grid came from.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 
@@ -23,8 +24,9 @@ class Grid:
     def nrows(self) -> int:
         return len(self.values)
 
-    @property
+    @cached_property
     def ncols(self) -> int:
+        """Widest row (computed once: the table finder asks for it on every row)."""
         return max((len(r) for r in self.values), default=0)
 
     def value(self, row: int, col: int) -> Any:

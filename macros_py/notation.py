@@ -243,3 +243,33 @@ def compare(op: str, left: float, right: float, slack: float = 1e-9) -> bool:
     if op == ">":
         return left > right - slack
     return abs(left - right) <= slack
+
+
+def _safe_div(a: float, b: float) -> float:
+    return 0.0 if b == 0 else a / b
+
+
+def compile_expr(node: Expr) -> tuple[list[str], Callable[[list], float | None]]:
+    """(operand columns, f(values in that order)) — the expression as Python code, for hot loops.
+
+    Same semantics as `evaluate`: None if an operand is None, x/0 = 0, non-finite → None.
+    """
+    order = columns_of(node)
+    index = {n: i for i, n in enumerate(order)}
+
+    def code(n: Expr) -> str:
+        if isinstance(n, Col):
+            return f"v[{index[n.number]}]"
+        if isinstance(n, Const):
+            return repr(n.value)
+        if isinstance(n, Neg):
+            return f"(-{code(n.operand)})"
+        if n.op == "/":
+            return f"_div({code(n.left)}, {code(n.right)})"
+        return f"({code(n.left)} {n.op} {code(n.right)})"
+
+    body = code(node)
+    namespace = {"_div": _safe_div, "isfinite": math.isfinite}
+    exec(f"def f(v):\n    if None in v: return None\n    r = {body}\n    return r if isfinite(r) else None",
+         namespace)
+    return order, namespace["f"]

@@ -6,7 +6,6 @@ hold formulas, their text, number formats and hidden rows.
 """
 from __future__ import annotations
 
-import re
 import zipfile
 from pathlib import Path
 
@@ -17,7 +16,6 @@ SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 MAX_UNPACKED = 1 << 30          # 1 GiB of XML is far beyond any plan table: refuse as a zip bomb
 MAX_RATIO = 200                 # real workbooks compress 5–20×; bombs 1000×
 MAX_CELLS = 20_000_000          # 100,000 rows × 200 columns
-_ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?\bt="e"[^>]*>(?:(?!</c>).)*?<v>([^<]*)</v>', re.S)
 
 
 class WorkbookError(Exception):
@@ -91,33 +89,35 @@ def _calamine_values(path: Path) -> dict[str, list[list]]:
 
 
 def read_grids(path: Path, *, with_formulas: bool = True) -> list[Grid]:
-    """Every sheet of the workbook as a Grid (values always; formulas for .xlsx/.xlsm)."""
+    """Every sheet of the workbook as a Grid (values always; for .xlsx/.xlsm also formulas,
+    number formats, hidden rows and error cells, from one pass over each sheet's XML)."""
     path = Path(path)
     check_readable(path)
     values = _calamine_values(path)
     grids = {name: Grid(name, rows) for name, rows in values.items()}
     if with_formulas and path.suffix.lower() in OPENPYXL_SUFFIXES:
+        add_sheet_facts(path, grids)
+    return list(grids.values())
+
+
+def add_sheet_facts(path: Path, grids: dict[str, Grid]) -> None:
+    from .sheet_xml import NoAddresses, scan_package
+
+    try:
+        facts = scan_package(path)
+    except NoAddresses:
         wb = load_openpyxl(path)
         for ws in wb.worksheets:
             if ws.title in grids:
                 add_formulas(grids[ws.title], ws)
-        add_errors(path, grids)
-    return list(grids.values())
-
-
-def add_errors(path: Path, grids: dict[str, Grid]) -> None:
-    """Cells whose cached value is an error (#DIV/0!, #REF!…): calamine reads them as empty."""
-    from ..cached_values import sheet_parts
-    from ..coords import column_index
-
-    try:
-        with zipfile.ZipFile(path) as z:
-            for title, part in sheet_parts(z).items():
-                if title in grids and part in z.namelist():
-                    for col, row, text in _ERROR_CELL.findall(z.read(part)):
-                        grids[title].errors[(int(row), column_index(col.decode()))] = text.decode("utf-8", "replace")
-    except Exception:  # a damaged package was already reported by the readers; errors are a bonus
         return
+    except Exception as exc:  # a package calamine could read but whose XML is damaged
+        raise WorkbookError(f"Không đọc được tệp '{path.name}': tệp hỏng ({type(exc).__name__}).") from None
+    for title, f in facts.items():
+        grid = grids.get(title)
+        if grid is not None:
+            grid.formulas, grid.formats, grid.errors = f.formulas, f.formats, f.errors
+            grid.hidden_rows, grid.knows_formulas = frozenset(f.hidden_rows), True
 
 
 def load_openpyxl(path: Path, **kwargs):

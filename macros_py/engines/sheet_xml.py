@@ -1,0 +1,95 @@
+"""What calamine does not tell, read straight from an xlsx package in one pass per sheet:
+which cells hold formulas (and their text), number formats, hidden rows, error values.
+
+openpyxl's full load did this at 15× the cost of reading the values (benchmarks/RESULTS.md);
+a regular-expression pass over the sheet XML is enough for these few facts. A sheet whose
+cells lack their r="A1" address (allowed, rarely written) is left to openpyxl.
+"""
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from html import unescape
+from xml.etree import ElementTree as ET
+
+from ..coords import column_index
+
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_ATTR = re.compile(rb'\b(r|s|t)="([^"]*)"')
+_REF = re.compile(rb"([A-Z]{1,3})([0-9]+)")
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
+_VALUE = re.compile(rb"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.S)
+_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b(?=[^>]*\bhidden="(?:1|true)")[^>]*?\br="([0-9]+)"')
+_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+BUILTIN_FORMATS = {0: "General", 1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00", 9: "0%", 10: "0.00%",
+                   11: "0.00E+00", 37: "#,##0 ;(#,##0)", 38: "#,##0 ;[Red](#,##0)", 39: "#,##0.00;(#,##0.00)",
+                   40: "#,##0.00;[Red](#,##0.00)", 49: "@"}
+
+
+class NoAddresses(Exception):
+    """The sheet's cells carry no r="…" addresses; use a full XML reader instead."""
+
+
+@dataclass
+class SheetFacts:
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    formats: dict[tuple[int, int], str] = field(default_factory=dict)
+    hidden_rows: set[int] = field(default_factory=set)
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+
+
+def style_formats(zf: zipfile.ZipFile) -> list[str]:
+    """Number format code of each cell style index (cellXfs order)."""
+    try:
+        root = ET.fromstring(zf.read("xl/styles.xml"))
+    except KeyError:
+        return []
+    custom = {int(n.get("numFmtId")): n.get("formatCode") for n in root.iter(f"{_NS}numFmt")}
+    xfs = root.find(f"{_NS}cellXfs")
+    if xfs is None:
+        return []
+    out = []
+    for xf in xfs.findall(f"{_NS}xf"):
+        fid = int(xf.get("numFmtId", "0"))
+        out.append(custom.get(fid) or BUILTIN_FORMATS.get(fid, "General"))
+    return out
+
+
+def scan_sheet(xml: bytes, formats: list[str]) -> SheetFacts:
+    facts = SheetFacts()
+    for attrs, inner in _CELL.findall(xml):
+        a = dict(_ATTR.findall(attrs))
+        ref = a.get(b"r")
+        if ref is None:
+            raise NoAddresses()
+        m = _REF.fullmatch(ref)
+        if m is None:
+            continue
+        key = (int(m.group(2)), column_index(m.group(1).decode()))
+        if inner:
+            f = _FORMULA.search(inner)
+            if f is not None:
+                facts.formulas[key] = "=" + unescape((f.group(1) or b"").decode("utf-8", "replace"))
+            if a.get(b"t") == b"e":
+                v = _VALUE.search(inner)
+                facts.errors[key] = unescape(v.group(1).decode("utf-8", "replace")) if v else "#N/A"
+        s = a.get(b"s")
+        if s is not None and inner:
+            idx = int(s)
+            code = formats[idx] if idx < len(formats) else "General"
+            if code != "General":
+                facts.formats[key] = code
+    facts.hidden_rows = {int(r) for r in _HIDDEN_ROW.findall(xml)}
+    return facts
+
+
+def scan_package(path) -> dict[str, SheetFacts]:
+    """Facts for every worksheet of an xlsx/xlsm, by sheet title."""
+    from ..cached_values import sheet_parts
+
+    with zipfile.ZipFile(path) as zf:
+        formats = style_formats(zf)
+        names = set(zf.namelist())
+        return {title: scan_sheet(zf.read(part), formats)
+                for title, part in sheet_parts(zf).items() if part in names}

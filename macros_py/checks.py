@@ -87,36 +87,42 @@ class SheetCheck:
 
 def read_cells(check: SheetCheck) -> None:
     """The number in every numeric cell; formula cells that have no cached value are computed."""
-    grid = check.grid
-    for c in check.columns:
-        col, whole = check.table.columns[c.number], c.kind == "count"
-        for row in check.rows:
-            raw = grid.value(row, col)
+    values, numbers, texts = check.grid.values, check.numbers, check.text_numbers
+    spec = [(check.table.columns[c.number], c.kind == "count") for c in check.columns]
+    for row in check.rows:
+        line = values[row - 1] if row <= len(values) else ()
+        width = len(line)
+        for col, whole in spec:
+            raw = line[col - 1] if col <= width else None
             if isinstance(raw, float) or (isinstance(raw, int) and not isinstance(raw, bool)):
-                check.numbers[(row, col)] = float(raw) if math.isfinite(raw) else None
-            elif isinstance(raw, str):
+                numbers[(row, col)] = float(raw) if math.isfinite(raw) else None
+            elif isinstance(raw, str) and raw:
                 parsed = parse_number(raw, whole=whole)
                 if parsed:
-                    check.numbers[(row, col)] = parsed.value
-                    check.text_numbers[(row, col)] = (raw, parsed.how, parsed.decimals)
+                    numbers[(row, col)] = parsed.value
+                    texts[(row, col)] = (raw, parsed.how, parsed.decimals)
     _fill_uncached(check)
 
 
 def _fill_uncached(check: SheetCheck) -> None:
     """Formula cells written by tools that store no result: compute them as the form does."""
-    def missing(row: int) -> list[Column]:
-        return [c for c in check.columns if check.is_formula(check.cell(row, c.number))
-                and check.raw(check.cell(row, c.number)) is None]
-
+    table_cols = {check.table.columns[c.number]: c for c in check.columns}
+    todo: dict[int, list[Column]] = {}
+    for cell in check.grid.formulas:
+        if cell[1] in table_cols and check.raw(cell) is None:
+            todo.setdefault(cell[0], []).append(table_cols[cell[1]])
+    if not todo:
+        return
+    totals = {row: children for row, children, _ in check.totals}
     for row in check.table.unit_rows:
-        if todo := missing(row):
+        if row in todo:
             values = formulas.compute(check.form, check.row_values(row))
-            for c in todo:
+            for c in todo[row]:
                 check.numbers[check.cell(row, c.number)] = values.get(c.number)
-    for row, children, _ in check.totals:
-        if todo := missing(row):
+    for row, children in totals.items():
+        if row in todo:
             values = formulas.compute_total(check.form, [check.row_values(r) for r in children])
-            for c in todo:
+            for c in todo[row]:
                 check.numbers[check.cell(row, c.number)] = values.get(c.number)
 
 
@@ -549,21 +555,25 @@ def _ref(constraint: Constraint) -> str:
 
 def check_cells(check: SheetCheck) -> None:
     """Error values, blank inputs, number text and non-numbers."""
-    table = check.table
+    table, grid, values = check.table, check.grid, check.grid.values
     unit_col = table.columns[check.form.unit_column.number]
     units = set(table.unit_rows)
+    spec = [(c, table.columns[c.number]) for c in check.columns]
     for row in check.rows:
-        cells = [(c, (row, table.columns[c.number])) for c in check.columns]
-        if check.grid.value(row, unit_col) is None and all(check.raw(cell) is None for _, cell in cells):
+        line = values[row - 1] if row <= len(values) else ()
+        width = len(line)
+        raws = [(c, col, line[col - 1] if col <= width and line[col - 1] != "" else None) for c, col in spec]
+        name = line[unit_col - 1] if unit_col <= width else None
+        if (name is None or name == "") and all(raw is None for _, _, raw in raws):
             continue
-        for c, cell in cells:
-            error = check.grid.errors.get(cell)
+        for c, col, raw in raws:
+            cell = (row, col)
+            error = grid.errors.get(cell)
             if error:
                 check.add("cell-error", cell, actual=error, number=c.number)
                 continue
-            raw = check.raw(cell)
             if raw is None:
-                if not check.is_formula(cell) and row in units and c.kind in ("count", "rate") and not c.optional:
+                if row in units and c.kind in ("count", "rate") and not c.optional and cell not in grid.formulas:
                     check.add("blank-input", cell, number=c.number, name=c.name)
                 continue
             if check.numbers.get(cell) is None:

@@ -7,6 +7,7 @@ numbering row is the anchor, matched against each form's column numbers.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from .coords import column_letter
@@ -64,8 +65,11 @@ def numbering_key(value: object) -> str | None:
 
 
 def is_total_label(value: object) -> bool:
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) > 40:
         return False
+    quick = unicodedata.normalize("NFC", value).casefold()
+    if "cộng" not in quick and "tổng" not in quick and "toàn" not in quick:
+        return False           # most rows are unit names: skip the full normalisation
     key = normalize_name(value).strip(" :.")
     return key in TOTAL_LABELS or key.startswith(("tổng cộng", "cộng toàn", "toàn huyện", "toàn tỉnh"))
 
@@ -188,14 +192,18 @@ def _row_kind(grid: Grid, table: Table, row: int) -> str:
     return "unit"
 
 
-def find_table(grid: Grid, form: Form) -> Table | None:
-    """By the numbering row first (it also tells forms apart by their formulas), else by headers."""
+def _by_numbering(grid: Grid, form: Form) -> Table | None:
     for row in range(1, min(grid.nrows, SCAN_ROWS) + 1):
         matched = _match_numbering(grid, row, form)
         if matched:
             columns, score = matched
-            return _collect_rows(grid, Table(form, grid.name, row, columns, score=score + 1000))
-    table = _match_headers(grid, form)
+            return Table(form, grid.name, row, columns, score=score + 1000)
+    return None
+
+
+def find_table(grid: Grid, form: Form) -> Table | None:
+    """By the numbering row first (it also tells forms apart by their formulas), else by headers."""
+    table = _by_numbering(grid, form) or _match_headers(grid, form)
     return _collect_rows(grid, table) if table else None
 
 
@@ -232,9 +240,12 @@ def _collect_rows(grid: Grid, table: Table) -> Table:
 
 def find_tables(grid: Grid, forms: list[Form]) -> list[Table]:
     """The table of the best-matching form in this sheet, or nothing."""
-    found = [t for t in (find_table(grid, f) for f in forms) if t is not None]
+    # A numbering row is the strongest evidence: header phrases are tried only without one.
+    found = [t for t in (_by_numbering(grid, f) for f in forms) if t is not None]
+    if not found:
+        found = [t for t in (_match_headers(grid, f) for f in forms) if t is not None]
     found.sort(key=lambda t: (-t.score, t.numbering_row))
-    return found[:1]
+    return [_collect_rows(grid, found[0])] if found else []
 
 
 def row_numbers(grid: Grid, table: Table, row: int, *, read_text: bool = True) -> dict[str, float | None]:

@@ -15,11 +15,13 @@ from xml.etree import ElementTree as ET
 
 from ..coords import column_index
 
-_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
-_ATTR = re.compile(rb'\b(r|s|t)="([^"]*)"')
-_REF = re.compile(rb"([A-Z]{1,3})([0-9]+)")
-_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
-_VALUE = re.compile(rb"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.S)
+_FIRST_CELL = re.compile(rb"<(?:\w+:)?c[\s>][^>]*>")
+_FORMULA_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"[^>]*>\s*<(?:\w+:)?f\b[^>]*?'
+                           rb'(?:/>|>([^<]*)</(?:\w+:)?f>)')
+# a styled cell that holds something (not <c …/>): only those have a shown precision
+_STYLED_VALUE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"[^>]*?\bs="([0-9]+)"[^>/]*>')
+_ERROR_VALUE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"[^>]*?\bt="e"[^>]*>'
+                          rb'(?:(?!</(?:\w+:)?c>).)*?<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>', re.S)
 _HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b(?=[^>]*\bhidden="(?:1|true)")[^>]*?\br="([0-9]+)"')
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 BUILTIN_FORMATS = {0: "General", 1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00", 9: "0%", 10: "0.00%",
@@ -57,30 +59,33 @@ def style_formats(zf: zipfile.ZipFile) -> list[str]:
 
 
 def scan_sheet(xml: bytes, formats: list[str]) -> SheetFacts:
+    """Three targeted passes (formulas, styled cells, error cells) instead of parsing every cell."""
+    first = _FIRST_CELL.search(xml)
+    if first is not None and b' r="' not in first.group(0):
+        raise NoAddresses()
     facts = SheetFacts()
-    for attrs, inner in _CELL.findall(xml):
-        a = dict(_ATTR.findall(attrs))
-        ref = a.get(b"r")
-        if ref is None:
-            raise NoAddresses()
-        m = _REF.fullmatch(ref)
-        if m is None:
-            continue
-        key = (int(m.group(2)), column_index(m.group(1).decode()))
-        if inner:
-            f = _FORMULA.search(inner)
-            if f is not None:
-                facts.formulas[key] = "=" + unescape((f.group(1) or b"").decode("utf-8", "replace"))
-            if a.get(b"t") == b"e":
-                v = _VALUE.search(inner)
-                facts.errors[key] = unescape(v.group(1).decode("utf-8", "replace")) if v else "#N/A"
-        s = a.get(b"s")
-        if s is not None and inner:
-            idx = int(s)
-            code = formats[idx] if idx < len(formats) else "General"
-            if code != "General":
-                facts.formats[key] = code
-    facts.hidden_rows = {int(r) for r in _HIDDEN_ROW.findall(xml)}
+    cols: dict[bytes, int] = {}
+
+    def col(letters: bytes) -> int:
+        c = cols.get(letters)
+        if c is None:
+            c = cols[letters] = column_index(letters.decode())
+        return c
+
+    for letters, row, text in _FORMULA_CELL.findall(xml):
+        body = text.decode("utf-8", "replace")
+        facts.formulas[(int(row), col(letters))] = "=" + (unescape(body) if "&" in body else body)
+    shown = {str(i).encode(): code for i, code in enumerate(formats) if code != "General"}
+    if shown:
+        for letters, row, style in _STYLED_VALUE.findall(xml):
+            code = shown.get(style)
+            if code is not None:
+                facts.formats[(int(row), col(letters))] = code
+    if b't="e"' in xml:         # most sheets have no error cell: skip the slower pass
+        for letters, row, text in _ERROR_VALUE.findall(xml):
+            facts.errors[(int(row), col(letters))] = unescape(text.decode("utf-8", "replace"))
+    if b'hidden="' in xml:
+        facts.hidden_rows = {int(r) for r in _HIDDEN_ROW.findall(xml)}
     return facts
 
 

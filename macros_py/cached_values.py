@@ -53,7 +53,7 @@ def from_grids(grids) -> dict[str, dict[str, object]]:
 
     out: dict[str, dict[str, object]] = {}
     for grid in grids:
-        cells = {cell_ref(r, c): grid.value(r, c) for (r, c) in grid.formulas}
+        cells = {cell_ref(r, c): grid.value(r, c) for (r, c) in grid.formula_cells()}
         out[grid.name] = {ref: v for ref, v in cells.items() if v is not None}
     return out
 

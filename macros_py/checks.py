@@ -52,7 +52,7 @@ class SheetCheck:
         return self.numbers.get(cell)
 
     def is_formula(self, cell: Cell) -> bool:
-        return cell in self.grid.formulas
+        return self.grid.has_formula(*cell)
 
     def raw(self, cell: Cell) -> Any:
         return self.grid.value(*cell)
@@ -108,7 +108,7 @@ def _fill_uncached(check: SheetCheck) -> None:
     """Formula cells written by tools that store no result: compute them as the form does."""
     table_cols = {check.table.columns[c.number]: c for c in check.columns}
     todo: dict[int, list[Column]] = {}
-    for cell in check.grid.formulas:
+    for cell in check.grid.formula_cells():
         if cell[1] in table_cols and check.raw(cell) is None:
             todo.setdefault(cell[0], []).append(table_cols[cell[1]])
     if not todo:
@@ -573,7 +573,7 @@ def check_cells(check: SheetCheck) -> None:
                 check.add("cell-error", cell, actual=error, number=c.number)
                 continue
             if raw is None:
-                if row in units and c.kind in ("count", "rate") and not c.optional and cell not in grid.formulas:
+                if row in units and c.kind in ("count", "rate") and not c.optional and not grid.has_formula(*cell):
                     check.add("blank-input", cell, number=c.number, name=c.name)
                 continue
             if check.numbers.get(cell) is None:

@@ -10,12 +10,17 @@ from functools import cached_property
 from typing import Any
 
 
+def cell_key(row: int, col: int) -> int:
+    """One int per cell (not a tuple): a 100,000-row table has over a million formatted cells."""
+    return row * 16384 + col
+
+
 @dataclass
 class Grid:
     name: str
     values: list[list[Any]]                                   # row-major from A1; '' or None = empty
-    formulas: dict[tuple[int, int], str] = field(default_factory=dict)   # (row, col) 1-based → '=…'
-    formats: dict[tuple[int, int], str] = field(default_factory=dict)    # number formats, if known
+    formulas: dict[int, str] = field(default_factory=dict)   # by cell_key(row, col) → '=…'
+    formats: dict[int, str] = field(default_factory=dict)   # number formats by cell_key(row, col), if known
     errors: dict[tuple[int, int], str] = field(default_factory=dict)     # cached error values (#DIV/0!)
     hidden_rows: frozenset[int] = frozenset()
     knows_formulas: bool = False   # False when the engine cannot tell formulas from typed values (.xls, .ods)
@@ -40,7 +45,17 @@ class Grid:
         return None if v == "" else v
 
     def formula(self, row: int, col: int) -> str | None:
-        return self.formulas.get((row, col))
+        return self.formulas.get(cell_key(row, col))
+
+    def has_formula(self, row: int, col: int) -> bool:
+        return cell_key(row, col) in self.formulas
+
+    def set_formula(self, row: int, col: int, text: str) -> None:
+        self.formulas[cell_key(row, col)] = text
+
+    def formula_cells(self):
+        """(row, col) of every formula cell."""
+        return (divmod(key, 16384) for key in self.formulas)
 
     def number_format(self, row: int, col: int) -> str | None:
-        return self.formats.get((row, col))
+        return self.formats.get(cell_key(row, col))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from ..grid import Grid
+from ..grid import Grid, cell_key
 
 OPENPYXL_SUFFIXES = (".xlsx", ".xlsm")
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
@@ -141,8 +141,8 @@ def add_formulas(grid: Grid, ws) -> None:
         if cell.data_type == "f":
             text = cell.value if isinstance(cell.value, str) else getattr(cell.value, "text", None)
             if text:
-                grid.formulas[(cell.row, cell.column)] = text
+                grid.set_formula(cell.row, cell.column, text)
         if cell.value is not None and cell.number_format != "General":
-            grid.formats[(cell.row, cell.column)] = cell.number_format
+            grid.formats[cell_key(cell.row, cell.column)] = cell.number_format
     grid.hidden_rows = frozenset(r for r, d in ws.row_dimensions.items() if d.hidden)
     grid.knows_formulas = True

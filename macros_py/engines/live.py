@@ -30,7 +30,7 @@ def read_grid(sheet) -> Grid:
     for i, line in enumerate(formulas):
         for j, text in enumerate(line if isinstance(line, (list, tuple)) else (line,)):
             if isinstance(text, str) and text.startswith("="):
-                grid.formulas[(r0 + i, c0 + j)] = text
+                grid.set_formula(r0 + i, c0 + j, text)
     grid.knows_formulas = True
     return grid
 

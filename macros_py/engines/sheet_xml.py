@@ -35,8 +35,8 @@ class NoAddresses(Exception):
 
 @dataclass
 class SheetFacts:
-    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
-    formats: dict[tuple[int, int], str] = field(default_factory=dict)
+    formulas: dict[int, str] = field(default_factory=dict)       # by grid.cell_key
+    formats: dict[int, str] = field(default_factory=dict)        # by grid.cell_key
     hidden_rows: set[int] = field(default_factory=set)
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
 
@@ -72,15 +72,17 @@ def scan_sheet(xml: bytes, formats: list[str]) -> SheetFacts:
             c = cols[letters] = column_index(letters.decode())
         return c
 
-    for letters, row, text in _FORMULA_CELL.findall(xml):
-        body = text.decode("utf-8", "replace")
-        facts.formulas[(int(row), col(letters))] = "=" + (unescape(body) if "&" in body else body)
+    for m in _FORMULA_CELL.finditer(xml):     # finditer: no million-entry list of matches
+        letters, row, text = m.groups()
+        body = (text or b"").decode("utf-8", "replace")
+        facts.formulas[int(row) * 16384 + col(letters)] = "=" + (unescape(body) if "&" in body else body)
     shown = {str(i).encode(): code for i, code in enumerate(formats) if code != "General"}
     if shown:
-        for letters, row, style in _STYLED_VALUE.findall(xml):
-            code = shown.get(style)
+        formats = facts.formats
+        for m in _STYLED_VALUE.finditer(xml):
+            code = shown.get(m.group(3))
             if code is not None:
-                facts.formats[(int(row), col(letters))] = code
+                formats[int(m.group(2)) * 16384 + col(m.group(1))] = code   # grid.cell_key
     if b't="e"' in xml:         # most sheets have no error cell: skip the slower pass
         for letters, row, text in _ERROR_VALUE.findall(xml):
             facts.errors[(int(row), col(letters))] = unescape(text.decode("utf-8", "replace"))

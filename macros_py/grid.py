@@ -23,6 +23,7 @@ class Grid:
     formats: dict[int, str] = field(default_factory=dict)   # number formats by cell_key(row, col), if known
     errors: dict[tuple[int, int], str] = field(default_factory=dict)     # cached error values (#DIV/0!)
     hidden_rows: frozenset[int] = frozenset()
+    cache: dict = field(default_factory=dict, repr=False, compare=False)   # derived facts finders reuse
     knows_formulas: bool = False   # False when the engine cannot tell formulas from typed values (.xls, .ods)
 
     @property

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Mapping, Union
 
 # Scans and retyping turn "1" into "I" or "l" and "0" into "O"; multiplication
@@ -249,6 +250,7 @@ def _safe_div(a: float, b: float) -> float:
     return 0.0 if b == 0 else a / b
 
 
+@lru_cache(maxsize=None)
 def compile_expr(node: Expr) -> tuple[list[str], Callable[[list], float | None]]:
     """(operand columns, f(values in that order)) — the expression as Python code, for hot loops.
 

@@ -99,9 +99,9 @@ class Form:
     _index: dict = field(default_factory=dict, compare=False, repr=False)
 
     def column(self, number: str) -> Column:
-        if not self._index:
-            self._index.update({c.number: c for c in self.columns})
-        return self._index[number]
+        if "columns" not in self._index:
+            self._index["columns"] = {c.number: c for c in self.columns}
+        return self._index["columns"][number]
 
     def position(self, number: str) -> int:
         """0-based position of a column in the form's own layout."""
@@ -109,7 +109,9 @@ class Form:
 
     @property
     def numbers(self) -> frozenset[str]:
-        return frozenset(c.number for c in self.columns if c.is_number)
+        if "numbers" not in self._index:
+            self._index["numbers"] = frozenset(c.number for c in self.columns if c.is_number)
+        return self._index["numbers"]
 
     @property
     def unit_column(self) -> Column:

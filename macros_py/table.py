@@ -86,12 +86,24 @@ def _formula_agrees(text: object, column) -> bool | None:
         return None
 
 
+def _row_keys(grid: Grid, row: int) -> dict[str, int]:
+    """Numbering keys of a row → first column, computed once per grid (every form asks)."""
+    cache = grid.cache.setdefault("numbering", {})
+    seen = cache.get(row)
+    if seen is None:
+        seen = {}
+        for col in range(1, grid.ncols + 1):
+            key = numbering_key(grid.value(row, col))
+            if key is not None and key not in seen:
+                seen[key] = col
+        cache[row] = seen
+    return seen
+
+
 def _match_numbering(grid: Grid, row: int, form: Form) -> tuple[dict[str, int], int] | None:
-    seen: dict[str, int] = {}
-    for col in range(1, grid.ncols + 1):
-        key = numbering_key(grid.value(row, col))
-        if key is not None and key not in seen:
-            seen[key] = col
+    seen = _row_keys(grid, row)
+    if len(seen) < 3:
+        return None
     found = [c.number for c in form.columns if c.number in seen and c.number in form.numbers]
     if len(found) < max(3, int(0.8 * len(form.numbers) + 0.5)):
         return None

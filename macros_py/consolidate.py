@@ -78,6 +78,7 @@ def consolidate(paths: list[Path], *, units: list[str] | None = None, form_id: s
     result.bad = [s for s in sources if s.status != "ok"]
     result.other_form = [s for s in readable if s.form != form_id]
     by_unit: dict[str, list[Source]] = {}
+    named: dict[str, str] = {}      # unit key → the first spelling seen (without a units list)
     for s in readable:
         if s.form != form_id:
             continue
@@ -86,7 +87,7 @@ def consolidate(paths: list[Path], *, units: list[str] | None = None, form_id: s
             result.unknown.append(s)
             continue
         if not units:   # without a list, names that fold alike are one unit
-            s.unit = next((u for u in by_unit if unit_key(u) == unit_key(s.unit)), s.unit)
+            s.unit = named.setdefault(unit_key(s.unit), s.unit)
         by_unit.setdefault(s.unit, []).append(s)
     if not units:
         result.units = sorted(by_unit, key=lambda u: min(str(s.path) for s in by_unit[u]))

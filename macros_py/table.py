@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .coords import column_letter
 from .grid import Grid
@@ -76,12 +77,18 @@ def is_total_label(value: object) -> bool:
 
 def _formula_agrees(text: object, column) -> bool | None:
     """Does a numbering cell's '3=2/1x100' say the same as the form? None when it holds no formula."""
-    from . import notation
-
     if not isinstance(text, str) or "=" not in text or column.formula is None:
         return None
+    parsed = _parse_numbering_formula(text)
+    return None if parsed is None else parsed == column.formula.right
+
+
+@lru_cache(maxsize=1024)
+def _parse_numbering_formula(text: str):
+    from . import notation
+
     try:
-        return notation.parse(text).right == column.formula.right
+        return notation.parse(text).right
     except notation.NotationError:
         return None
 
@@ -205,6 +212,7 @@ def _row_kind(grid: Grid, table: Table, row: int) -> str:
 
 
 def _by_numbering(grid: Grid, form: Form) -> Table | None:
+    """The first row that is this form's numbering row (find_tables scans for all forms at once)."""
     for row in range(1, min(grid.nrows, SCAN_ROWS) + 1):
         matched = _match_numbering(grid, row, form)
         if matched:
@@ -253,7 +261,15 @@ def _collect_rows(grid: Grid, table: Table) -> Table:
 def find_tables(grid: Grid, forms: list[Form]) -> list[Table]:
     """The table of the best-matching form in this sheet, or nothing."""
     # A numbering row is the strongest evidence: header phrases are tried only without one.
-    found = [t for t in (_by_numbering(grid, f) for f in forms) if t is not None]
+    # Rows are scanned once, every form tried on each; the first row that matches is the one.
+    found: list[Table] = []
+    for row in range(1, min(grid.nrows, SCAN_ROWS) + 1):
+        for form in forms:
+            matched = _match_numbering(grid, row, form)
+            if matched:
+                found.append(Table(form, grid.name, row, matched[0], score=matched[1] + 1000))
+        if found:
+            break
     if not found:
         found = [t for t in (_match_headers(grid, f) for f in forms) if t is not None]
     found.sort(key=lambda t: (-t.score, t.numbering_row))

@@ -245,12 +245,20 @@ ACTIONS = {"new_table": new_table, "recalc": recalc, "validate": validate, "clea
            "consolidate": consolidate}
 
 
+def split_tag(tag: str) -> tuple[str, dict]:
+    """'new_table:ke-hoach-giam-ngheo-xa' → ('new_table', {'form_id': …}): one entry point, several buttons."""
+    name, _, argument = tag.partition(":")
+    return name, ({"form_id": argument} if argument else {})
+
+
 def run(book, tag: str, **kwargs) -> dict | None:
     """Run the entry point named by a ribbon tag; every failure becomes a Vietnamese message."""
     from .engines.file import WorkbookError
     from .safe_io import OutputError
     from .spec import UnknownFormError
 
+    tag, extra = split_tag(tag)
+    kwargs = {**extra, **kwargs}
     action = ACTIONS.get(tag)
     if action is None:
         book.app.alert(f"Nút '{tag}' chưa được hỗ trợ; hãy cập nhật giamngheo.", title=TITLE, mode="critical")

@@ -107,6 +107,19 @@ def test_new_table_adds_a_sheet_with_live_formulas(tmp_path):
     assert len(by_func(book, "rangeMerge")) >= 10
 
 
+def test_new_table_menu_builds_each_form(tmp_path):
+    wb = openpyxl.Workbook()
+    path = tmp_path / "so.xlsx"
+    wb.save(path)
+    book = book_for(path)
+    assert excel.run(book, "new_table:chi-tieu-giam-ngheo-btxh") == {"sheet": "Biểu", "form": "chi-tieu-giam-ngheo-btxh"}
+    (block,) = [a for a in by_func(book, "setFormula") if a["row_count"] > 1]
+    assert "'4=3/1x100" in block["values"][5]          # Cam Lộ's numbering row, formulas as text
+    book = book_for(path)
+    excel.run(book, "new_table:khong-co")
+    assert "Không có biểu 'khong-co'" in by_func(book, "alert")[0]["args"][0]
+
+
 def test_consolidate_button_on_a_folder(tmp_path):
     from test_consolidate import commune_workbook
     from conftest import van_quan_units

@@ -564,7 +564,9 @@ def check_cells(check: SheetCheck) -> None:
         width = len(line)
         raws = [(c, col, line[col - 1] if col <= width and line[col - 1] != "" else None) for c, col in spec]
         name = line[unit_col - 1] if unit_col <= width else None
-        if (name is None or name == "") and all(raw is None for _, _, raw in raws):
+        # An unused row of a template: no name, nothing typed (its formulas' cached 0 is no data).
+        if (name is None or name == "") and all(raw is None for c, _, raw in raws
+                                               if formulas.row_expr(c) is None):
             continue
         for c, col, raw in raws:
             cell = (row, col)

@@ -32,6 +32,16 @@ def test_shipped_van_quan_workbook_is_clean():
     assert findings(ROOT / "workbooks" / "van_quan_2021.xlsx") == []
 
 
+def test_an_unfilled_template_is_not_a_list_of_errors(tmp_path):
+    assert findings(ROOT / "workbooks" / "bieu_du_kien_giam_ngheo_mau.xlsx") == []
+    # once a row is named, its blank inputs are named too
+    wb = openpyxl.load_workbook(ROOT / "workbooks" / "bieu_du_kien_giam_ngheo_mau.xlsx")
+    wb["Biểu"]["B8"] = "Xã A"
+    path = tmp_path / "t.xlsx"
+    wb.save(path)
+    assert sorted(findings(path)) == sorted((f"{c}8", "blank-input") for c in "CDFGJLM")
+
+
 def test_published_table_typed_by_hand_has_no_error_only_one_note_per_typed_column(tmp_path):
     # The seed's deliberate rounding (Khánh Khê 10.67 % for 46/435) is not an error.
     got = findings(typed_van_quan(tmp_path / "t.xlsx"))

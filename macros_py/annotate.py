@@ -8,7 +8,6 @@ e-mailing and reopening, in Excel or elsewhere.
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -162,25 +161,10 @@ def clear_workbook(wb) -> int:
 
 # ---------------------------------------------------------------- files
 
-def save_copy(wb, src: Path, out: Path, force: bool, cached: dict) -> list[str]:
-    """Save an openpyxl workbook as a copy of `src`: cached results put back, the output
-    renamed into place only when complete; returns what could not be carried over."""
-    from . import cached_values
-    from .carryover import lost_parts
-    from .safe_io import atomic_output
-
-    with atomic_output(out, force, inputs=(src,)) as tmp:
-        wb.save(tmp)
-        cached_values.inject(tmp, cached)
-        lost = lost_parts(src, tmp)
-        for line in lost:          # said before the copy lands
-            print(f"Lưu ý: {line}", file=sys.stderr)
-    return lost
-
-
 def _save_with_cache(wb, src: Path, out: Path, force: bool) -> list[str]:
     from . import cached_values
     from .engines.file import read_grids
+    from .openpyxl_paint import save_copy
 
     return save_copy(wb, src, out, force, cached_values.from_grids(read_grids(src)))
 

@@ -175,7 +175,7 @@ class FormulaRule(RowRule):
         self.operand_cols = [check.table.columns[n] for n in self.operands]
         self.operand_columns = [check.form.column(n) for n in self.operands]
         self.exact = column.decimals == 0 and not notation.has_division(expr)
-        self.formula = column.formula.text if column.formula else f"{column.number}={_text(column.of)}"
+        self.formula = column.formula.text if column.formula else f"{column.number}={notation.to_text(column.of)}"
 
     def cells(self, row: int) -> tuple[Cell, ...]:
         return ((row, self.target_col),) + tuple((row, c) for c in self.operand_cols)
@@ -397,19 +397,6 @@ class AgreementRule(RowRule):
             self.check.grid.name, row, self.anchor, severity=self.agreement.severity,
             actual=self.check.number((row, self.anchor)), message=self.agreement.message,
             first=text(one), second=text(two))
-
-
-def _text(expr: notation.Expr | None) -> str:
-    if expr is None:
-        return ""
-    if isinstance(expr, notation.Col):
-        return expr.number
-    if isinstance(expr, notation.Const):
-        return f"{expr.value:g}"
-    if isinstance(expr, notation.Neg):
-        return "-" + _text(expr.operand)
-    op = "x" if expr.op == "*" else expr.op
-    return f"{_text(expr.left)}{op}{_text(expr.right)}"
 
 
 def _is_rate(column: Column) -> bool:

@@ -10,11 +10,9 @@ import os
 import sys
 from pathlib import Path
 
+from .errors import UsageError
+
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_BUG = 0, 1, 2, 3
-
-
-class UsageError(Exception):
-    """Bad arguments; the message is for officers."""
 
 
 class _Parser(argparse.ArgumentParser):

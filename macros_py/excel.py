@@ -11,13 +11,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .errors import UsageError
 from .annotate import AUTHOR, FILLS, REPORT_HEADER, REPORT_SHEET, STATE_SHEET, plan_marks, report_rows
 
 TITLE = "Giảm nghèo"
-
-
-class UserError(Exception):
-    """Something the officer can fix; shown as a message box in Vietnamese."""
 
 
 def inert(value):
@@ -53,7 +50,7 @@ def _tables(book):
         if table is not None:
             found.append((sheet, grid, table))
     if not found:
-        raise UserError("Không tìm thấy biểu nào đã biết trong sổ này (cần dòng đánh số cột A, B, 1, 2, … "
+        raise UsageError("Không tìm thấy biểu nào đã biết trong sổ này (cần dòng đánh số cột A, B, 1, 2, … "
                         "hoặc tiêu đề cột đúng mẫu).")
     return found
 
@@ -202,7 +199,7 @@ def _pick_folder(book) -> Path | None:
     try:
         dialog = book.app.api.FileDialog(4)   # msoFileDialogFolderPicker (Windows Excel)
     except (NotImplementedError, AttributeError):
-        raise UserError("Chức năng chọn thư mục chỉ có trên Excel cho Windows; hãy dùng lệnh "
+        raise UsageError("Chức năng chọn thư mục chỉ có trên Excel cho Windows; hãy dùng lệnh "
                         "'giamngheo consolidate'.") from None
     dialog.Title = "Chọn thư mục chứa các biểu đơn vị gửi lên"
     if dialog.Show() != -1:
@@ -220,10 +217,10 @@ def consolidate(book, folder: str | Path | None = None) -> dict:
     if folder is None:
         return {"cancelled": True}
     if not folder.is_dir():
-        raise UserError(f"Không tìm thấy thư mục '{folder}'.")
+        raise UsageError(f"Không tìm thấy thư mục '{folder}'.")
     result = run([folder])
     if not result.form_id:
-        raise UserError("Thư mục không có tệp nào chứa biểu đã biết.")
+        raise UsageError("Thư mục không có tệp nào chứa biểu đã biết.")
     out = folder / f"Tong_hop_{datetime.now():%Y%m%d_%H%M%S}.xlsx"
     write_consolidation(result, out)
     if _engine(book) != "remote":   # the remote engine cannot open files; the path is in the message
@@ -265,7 +262,7 @@ def run(book, tag: str, **kwargs) -> dict | None:
         return None
     try:
         return action(book, **kwargs)
-    except (UserError, WorkbookError, OutputError, UnknownFormError) as exc:
+    except (UsageError, WorkbookError, OutputError, UnknownFormError) as exc:
         book.app.alert(str(exc), title=TITLE, mode="critical")
     except Exception as exc:  # never a traceback window for an officer
         book.app.alert(f"Lỗi không mong đợi ({type(exc).__name__}: {exc}). Hãy báo cho bộ phận CNTT.",

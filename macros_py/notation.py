@@ -209,6 +209,19 @@ def to_excel(node: Expr, ref: Callable[[str], str]) -> str:
     return f"{_wrap(node.left, ref, node.op)}{node.op}{_wrap(node.right, ref, node.op, right=True)}"
 
 
+def to_text(node: Expr | None) -> str:
+    """Back to the officers' notation: '4/1x100'."""
+    if node is None:
+        return ""
+    if isinstance(node, Col):
+        return node.number
+    if isinstance(node, Const):
+        return f"{node.value:g}"
+    if isinstance(node, Neg):
+        return "-" + to_text(node.operand)
+    return f"{to_text(node.left)}{'x' if node.op == '*' else node.op}{to_text(node.right)}"
+
+
 def _wrap(node: Expr, ref: Callable[[str], str], parent_op: str, right: bool = False) -> str:
     text = to_excel(node, ref)
     if isinstance(node, BinOp) and node.op in "+-" and (parent_op in "*/" or (right and parent_op == "-")):

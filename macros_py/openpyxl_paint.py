@@ -1,6 +1,9 @@
 """Paint onto an existing workbook loaded with openpyxl (repaired and annotated copies)."""
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from .conditional import conditional_rules
 from .table import Table
 from .xlsx_writer import ERROR_STYLE, WARNING_STYLE
@@ -32,3 +35,19 @@ def add_conditional_rules(ws, table: Table) -> int:
                                                        formula=[rule.formula]))
         added += 1
     return added
+
+
+def save_copy(wb, src: Path, out: Path, force: bool, cached: dict) -> list[str]:
+    """Save an openpyxl workbook as a copy of `src`: cached results put back, the output
+    renamed into place only when complete; returns what could not be carried over."""
+    from . import cached_values
+    from .carryover import lost_parts
+    from .safe_io import atomic_output
+
+    with atomic_output(out, force, inputs=(src,)) as tmp:
+        wb.save(tmp)
+        cached_values.inject(tmp, cached)
+        lost = lost_parts(src, tmp)
+        for line in lost:          # said before the copy lands
+            print(f"Lưu ý: {line}", file=sys.stderr)
+    return lost

@@ -121,8 +121,7 @@ def recalc_file(src: Path, out: Path, *, force: bool = False, convert_text: bool
     """Write a copy of `src` with formulas restored; `src` is never written."""
     from . import cached_values
     from .engines.file import add_formulas, read_grids, load_openpyxl
-    from .annotate import save_copy
-    from .openpyxl_paint import add_conditional_rules
+    from .openpyxl_paint import add_conditional_rules, save_copy
 
     src, out = Path(src), Path(out)
     grids = read_grids(src, with_formulas=False)

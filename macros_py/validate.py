@@ -94,7 +94,7 @@ def exit_code(results: list[FileResult]) -> int:
 
 def run_validate(files: list[Path], *, fmt: str = "text", annotate: Path | None = None,
                  force: bool = False) -> int:
-    from .cli import UsageError
+    from .errors import UsageError
 
     if annotate is not None and len(files) != 1:
         raise UsageError("--annotate chỉ dùng với đúng một tệp đầu vào.")

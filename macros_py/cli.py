@@ -44,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
                     help="Đổi các ô nhập chứa số dạng văn bản (\"1.188\", \"8,25\") thành số")
 
     val = sub.add_parser("validate", help="Kiểm tra số liệu theo quy tắc của biểu")
-    val.add_argument("files", nargs="+", type=Path)
+    val.add_argument("files", nargs="+", type=Path, help="Tệp hoặc thư mục (kiểm tra mọi bảng tính trong đó)")
     val.add_argument("--format", choices=("text", "json"), default="text")
     val.add_argument("--annotate", type=Path, help="Ghi bản sao có đánh dấu ô sai (một tệp đầu vào)")
     val.add_argument("--force", action="store_true")

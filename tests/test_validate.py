@@ -193,6 +193,21 @@ def test_json_contract_and_exit_codes(tmp_path):
     assert r.returncode == 2 and json.loads(r.stdout)["files"][0]["status"] == "no_form"
 
 
+def test_a_folder_of_many_files_is_checked_on_all_cores_in_order(tmp_path):
+    import shutil
+
+    box = tmp_path / "hop_thu"
+    box.mkdir()
+    for i in range(20):
+        shutil.copy(ROOT / "workbooks" / "van_quan_2021.xlsx", box / f"xa_{i:02d}.xlsx")
+    typed_van_quan(box / "xa_07.xlsx", {"D9": 89})
+    r = run("validate", str(box), "--format", "json")
+    assert r.returncode == 1
+    files = json.loads(r.stdout)["files"]
+    assert [Path(f["path"]).name for f in files] == [f"xa_{i:02d}.xlsx" for i in range(20)]
+    assert [i for i, f in enumerate(files) if f["sheets"][0]["findings"]] == [7]
+
+
 def test_text_report_is_grouped_by_sheet_in_vietnamese(tmp_path):
     r = run("validate", str(typed_van_quan(tmp_path / "b.xlsx", {"D9": 89})))
     assert r.returncode == 1

@@ -90,8 +90,23 @@ def new_table(book, form_id: str | None = None, units: list[str] | None = None) 
             sheet.range((layout.first_unit_row, i), (layout.total_row, i)).number_format = c.number_format
         sheet.range((1, i)).column_width = c.width
     sheet.range((layout.total_row, 1), (layout.total_row, width)).font.bold = True
+    _add_live_checks(sheet, layout)
     sheet.activate()
     return {"sheet": sheet.name, "form": form.id}
+
+
+def _add_live_checks(sheet, layout) -> None:
+    """The same conditional formatting the file writers add: rule breaks light up without the add-in."""
+    from .conditional import conditional_rules
+    from .xlsx_writer import ERROR_STYLE, WARNING_STYLE
+
+    styles = {"error": ERROR_STYLE, "warning": WARNING_STYLE}
+    last = layout.unit_rows[-1] if layout.units else layout.first_unit_row
+    for rule in conditional_rules(layout.form, layout.letters, layout.first_unit_row, last, layout.total_row,
+                                  layout.unit_rows):
+        style = styles[rule.severity]
+        sheet.range(rule.range).conditional_formats.add_custom(
+            "=" + rule.formula, fill_color=style["bg_color"], font_color=style["font_color"])
 
 
 # ---------------------------------------------------------------- Tính lại

@@ -93,3 +93,36 @@ def test_regression_small_rate_without_number_format_still_shows_two_decimals():
     grid = build_grid(units)
     grid.values[FIRST - 1][2] = 585
     assert error_cells(grid) == {"C3"}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(unit(), min_size=1, max_size=6), st.data())
+def test_recalc_repairs_any_typed_formula_column_and_keeps_inputs(tmp_path_factory, units, data):
+    """Whatever was typed in the formula columns, recalc's output has no formula or total error
+    left, and every input cell is as it was."""
+    import openpyxl
+
+    from macros_py.recalc import recalc_file
+    from macros_py.validate import validate_file
+
+    grid = build_grid(units)
+    formula_cols = [i for i, n in enumerate(NUMBERS) if n in ("3", "6", "7", "9", "12", "13")]
+    for r in range(FIRST - 1, len(grid.values)):
+        for i in formula_cols:
+            if data.draw(st.booleans()):
+                grid.values[r][i] = data.draw(st.floats(-1000, 1000, allow_nan=False))
+    tmp = tmp_path_factory.mktemp("rc")
+    wb = openpyxl.Workbook()
+    for row in grid.values:
+        wb.active.append(row)
+    src, out = tmp / "typed.xlsx", tmp / "fixed.xlsx"
+    wb.save(src)
+    recalc_file(src, out)
+    rules = {f.rule for s in validate_file(out).sheets for f in s.findings if f.severity == "error"}
+    assert not rules & {"formula-mismatch", "total-rate", "total-not-sum", "likely-culprit"}
+    before = openpyxl.load_workbook(src).active
+    after = openpyxl.load_workbook(out).active
+    for r in range(FIRST, FIRST + len(units)):
+        for i, n in enumerate(NUMBERS):
+            if n not in ("3", "6", "7", "9", "12", "13"):
+                assert before.cell(r, i + 1).value == after.cell(r, i + 1).value

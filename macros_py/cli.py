@@ -15,6 +15,26 @@ from .errors import UsageError
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_BUG = 0, 1, 2, 3
 
 
+_ARGPARSE_VI = {
+    "usage: ": "Cách dùng: ",
+    "positional arguments": "tham số",
+    "options": "tùy chọn",
+    "show this help message and exit": "hiện hướng dẫn này rồi thoát",
+    "the following arguments are required: %s": "thiếu tham số bắt buộc: %s",
+    "unrecognized arguments: %s": "tham số không nhận ra: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "lựa chọn không hợp lệ: %(value)r (chọn một trong %(choices)s)",
+    "expected one argument": "cần một giá trị",
+}
+
+
+def _vietnamese(text: str) -> str:
+    """argparse's own words (headings, errors) in Vietnamese; argparse looks them up through `_`."""
+    return _ARGPARSE_VI.get(text, text)
+
+
+argparse._ = _vietnamese
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # argparse's own English errors, put plainly
         self.print_usage(sys.stderr)
@@ -33,41 +53,44 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--year", default="……", help="Năm kế hoạch")
     new.add_argument("--unit", default="……", help="Đơn vị lập biểu, ví dụ 'huyện Văn Quan'")
     new.add_argument("--title", help="Tiêu đề biểu (mặc định theo mẫu)")
-    new.add_argument("-o", "--output", required=True, type=Path)
+    new.add_argument("-o", "--output", required=True, type=Path, metavar="TỆP_RA")
     new.add_argument("--force", action="store_true", help="Ghi đè nếu tệp đã có")
 
     rc = sub.add_parser("recalc", help="Tính lại: đưa công thức và dòng Cộng trở lại")
     rc.add_argument("input", type=Path)
-    rc.add_argument("-o", "--output", required=True, type=Path)
-    rc.add_argument("--force", action="store_true")
+    rc.add_argument("-o", "--output", required=True, type=Path, metavar="TỆP_RA")
+    rc.add_argument("--force", action="store_true", help="Ghi đè nếu tệp ra đã có")
     rc.add_argument("--convert-text-numbers", action="store_true",
                     help="Đổi các ô nhập chứa số dạng văn bản (\"1.188\", \"8,25\") thành số")
 
     val = sub.add_parser("validate", help="Kiểm tra số liệu theo quy tắc của biểu")
-    val.add_argument("files", nargs="+", type=Path, help="Tệp hoặc thư mục (kiểm tra mọi bảng tính trong đó)")
-    val.add_argument("--format", choices=("text", "json"), default="text")
-    val.add_argument("--annotate", type=Path, help="Ghi bản sao có đánh dấu ô sai (một tệp đầu vào)")
-    val.add_argument("--force", action="store_true")
+    val.add_argument("files", nargs="+", type=Path, metavar="TỆP", help="Tệp hoặc thư mục (kiểm tra mọi bảng tính trong đó)")
+    val.add_argument("--format", choices=("text", "json"), default="text",
+                     help="text: báo cáo cho người đọc; json: cho phần mềm khác đọc")
+    val.add_argument("--annotate", type=Path, metavar="TỆP_RA",
+                     help="Ghi bản sao có đánh dấu ô sai (một tệp đầu vào)")
+    val.add_argument("--force", action="store_true", help="Ghi đè nếu tệp ra đã có")
 
     clr = sub.add_parser("clear", help="Xóa đánh dấu do --annotate thêm vào")
     clr.add_argument("input", type=Path)
-    clr.add_argument("-o", "--output", required=True, type=Path)
-    clr.add_argument("--force", action="store_true")
+    clr.add_argument("-o", "--output", required=True, type=Path, metavar="TỆP_RA")
+    clr.add_argument("--force", action="store_true", help="Ghi đè nếu tệp ra đã có")
 
     con = sub.add_parser("consolidate", help="Tổng hợp các biểu đơn vị gửi lên thành biểu cấp trên")
     con.add_argument("inputs", nargs="+", type=Path, help="Thư mục hoặc tệp nhận được")
-    con.add_argument("-o", "--output", required=True, type=Path)
+    con.add_argument("-o", "--output", required=True, type=Path, metavar="TỆP_RA")
     con.add_argument("--units", help="Danh sách đơn vị (tệp .csv/.txt hoặc \"A;B;C\"), theo thứ tự dòng")
     con.add_argument("--form", default=None, help="Mã biểu (mặc định: biểu gặp nhiều nhất)")
     con.add_argument("--title", help="Tiêu đề biểu tổng hợp")
     con.add_argument("--year", default="……")
     con.add_argument("--unit", default="……", help="Đơn vị tổng hợp, ví dụ 'huyện Văn Quan'")
-    con.add_argument("--force", action="store_true")
+    con.add_argument("--force", action="store_true", help="Ghi đè nếu tệp ra đã có")
 
     rec = sub.add_parser("reconcile", help="Đối chiếu biểu cấp trên với biểu của từng đơn vị")
     rec.add_argument("upper", type=Path)
     rec.add_argument("inputs", nargs="+", type=Path)
-    rec.add_argument("--format", choices=("text", "json"), default="text")
+    rec.add_argument("--format", choices=("text", "json"), default="text",
+                     help="text: báo cáo cho người đọc; json: cho phần mềm khác đọc")
 
     sub.add_parser("forms", help="Liệt kê các biểu đã biết")
 

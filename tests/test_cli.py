@@ -68,3 +68,12 @@ def test_bad_units_file(tmp_path):
 def test_forms_lists_the_main_form():
     r = run("forms")
     assert r.returncode == 0 and "du-kien-giam-ngheo" in r.stdout and "Biểu dự kiến giảm nghèo" in r.stdout
+
+
+def test_help_and_argument_errors_are_vietnamese():
+    for args in (["--help"], ["validate", "--help"], ["consolidate", "--help"]):
+        r = run(*args)
+        assert r.returncode == 0 and "Cách dùng:" in r.stdout and "tùy chọn" in r.stdout
+        assert "usage:" not in r.stdout and "show this help" not in r.stdout
+    r = run("validate")
+    assert r.returncode == 2 and "thiếu tham số bắt buộc" in r.stderr

@@ -4,11 +4,14 @@
 # the main job run once on the shipped Văn Quan 2021 example.
 set -euo pipefail
 cd "$(dirname "$0")"
-if ! command -v soffice >/dev/null 2>&1; then
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+need=""
+command -v soffice >/dev/null 2>&1 || need="$need libreoffice-calc-nogui"
+python3 -c "import venv, ensurepip" >/dev/null 2>&1 || need="$need python3-venv"   # plain Debian lacks it
+if [ -n "$need" ]; then
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libreoffice-calc-nogui >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $need >/dev/null
 fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null

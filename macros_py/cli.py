@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .errors import UsageError
 
-EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_BUG = 0, 1, 2, 3
+EXIT_OK, EXIT_BAD_INPUT, EXIT_BUG = 0, 2, 3   # 1 (errors found) comes from validate itself
 
 
 _ARGPARSE_VI = {

@@ -1,10 +1,6 @@
 """A1-style cell addresses, without importing a spreadsheet library (click start-up matters)."""
 from __future__ import annotations
 
-import re
-
-_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
-
 
 def column_letter(index: int) -> str:
     """1 → 'A', 27 → 'AA'."""
@@ -26,10 +22,3 @@ def column_index(letters: str) -> int:
 def cell_ref(row: int, col: int) -> str:
     return f"{column_letter(col)}{row}"
 
-
-def split_ref(ref: str) -> tuple[int, int]:
-    """'E9' → (9, 5)."""
-    m = _REF.match(ref.strip())
-    if not m:
-        raise ValueError(f"not a cell address: {ref!r}")
-    return int(m.group(2)), column_index(m.group(1))

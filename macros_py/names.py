@@ -22,8 +22,3 @@ def normalize_name(name: object) -> str:
     decomposed = _OLD_PLACEMENT.sub(r"\1\3\2", decomposed)
     return unicodedata.normalize("NFC", decomposed).casefold()
 
-
-def strip_tones(name: str) -> str:
-    """Drop tone marks but keep vowel letters (ă â ê ô ơ ư đ): 'Đắk' and 'Đăk' agree."""
-    decomposed = unicodedata.normalize("NFD", normalize_name(name))
-    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if ch not in _TONES))

@@ -88,13 +88,11 @@ class Form:
     name: str
     title: str
     subtitle: str
-    unit_header: str
     total_label: str
     columns: tuple[Column, ...]
     groups: tuple[Group, ...] = ()
     relations: tuple[Relation, ...] = ()
     agreements: tuple[Agreement, ...] = ()
-    households: str | None = None
     unit_match: tuple[str, ...] = ()   # header phrases of the unit column, for header recognition
     _index: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -155,10 +153,9 @@ def _build(data: dict) -> Form:
                       str(a["anchor"]), a["message"], a.get("severity", "warning"))
             for a in data.get("agree", ()))
         return Form(id=data["id"], name=data["name"], title=data["title"],
-                    subtitle=data.get("subtitle", ""), unit_header=data.get("unit_header", "Đơn vị"),
-                    total_label=data.get("total_label", "Cộng"), columns=tuple(columns),
+                    subtitle=data.get("subtitle", ""), total_label=data.get("total_label", "Cộng"), columns=tuple(columns),
                     groups=groups, relations=tuple(relations), agreements=agreements,
-                    households=data.get("households"), unit_match=tuple(data.get("unit_match", ())))
+                    unit_match=tuple(data.get("unit_match", ())))
     except (KeyError, notation.NotationError) as exc:
         raise SpecError(f"form spec {data.get('id', '?')}: {exc}") from exc
 

@@ -211,22 +211,6 @@ def _row_kind(grid: Grid, table: Table, row: int) -> str:
     return "unit"
 
 
-def _by_numbering(grid: Grid, form: Form) -> Table | None:
-    """The first row that is this form's numbering row (find_tables scans for all forms at once)."""
-    for row in range(1, min(grid.nrows, SCAN_ROWS) + 1):
-        matched = _match_numbering(grid, row, form)
-        if matched:
-            columns, score = matched
-            return Table(form, grid.name, row, columns, score=score + 1000)
-    return None
-
-
-def find_table(grid: Grid, form: Form) -> Table | None:
-    """By the numbering row first (it also tells forms apart by their formulas), else by headers."""
-    table = _by_numbering(grid, form) or _match_headers(grid, form)
-    return _collect_rows(grid, table) if table else None
-
-
 def _collect_rows(grid: Grid, table: Table) -> Table:
     blanks, current_sub = 0, None
     for row in range(table.numbering_row + 1, grid.nrows + 1):

@@ -10,9 +10,12 @@ from functools import cached_property
 from typing import Any
 
 
+CELL_KEY_WIDTH = 16384   # Excel's column count: cell_key(row, col) = row * width + col
+
+
 def cell_key(row: int, col: int) -> int:
     """One int per cell (not a tuple): a 100,000-row table has over a million formatted cells."""
-    return row * 16384 + col
+    return row * CELL_KEY_WIDTH + col
 
 
 @dataclass
@@ -56,7 +59,7 @@ class Grid:
 
     def formula_cells(self):
         """(row, col) of every formula cell."""
-        return (divmod(key, 16384) for key in self.formulas)
+        return (divmod(key, CELL_KEY_WIDTH) for key in self.formulas)
 
     def number_format(self, row: int, col: int) -> str | None:
         return self.formats.get(cell_key(row, col))

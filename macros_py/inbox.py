@@ -14,6 +14,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 
 from .engines.file import SUFFIXES
@@ -45,9 +46,15 @@ def unit_key(name: object) -> str:
     return key
 
 
+@lru_cache(maxsize=8)
+def _keyed(units: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """(key, folded name, name) of each listed unit, computed once per list, not once per file."""
+    return [(unit_key(u), fold(u), u) for u in units]
+
+
 def find_unit(texts: list[str], units: list[str]) -> str | None:
     """The listed unit named in the texts (title first, then sheet, then file name); longest wins."""
-    keyed = [(unit_key(u), fold(u), u) for u in units]
+    keyed = _keyed(tuple(units))
     for text in texts:
         hay = f" {fold(text)} "
         # A unit whose whole name is an administrative word ("Thị Trấn") ranks below a real name.

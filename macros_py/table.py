@@ -251,7 +251,7 @@ def find_tables(grid: Grid, forms: list[Form]) -> list[Table]:
         for form in forms:
             matched = _match_numbering(grid, row, form)
             if matched:
-                found.append(Table(form, grid.name, row, matched[0], score=matched[1] + 1000))
+                found.append(Table(form, grid.name, row, matched[0], score=matched[1]))
         if found:
             break
     if not found:

@@ -14,6 +14,7 @@ from html import unescape
 from xml.etree import ElementTree as ET
 
 from ..coords import column_index
+from ..grid import CELL_KEY_WIDTH
 
 _FIRST_CELL = re.compile(rb"<(?:\w+:)?c[\s>][^>]*>")
 _FORMULA_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"[^>]*>\s*<(?:\w+:)?f\b[^>]*?'
@@ -75,14 +76,14 @@ def scan_sheet(xml: bytes, formats: list[str]) -> SheetFacts:
     for m in _FORMULA_CELL.finditer(xml):     # finditer: no million-entry list of matches
         letters, row, text = m.groups()
         body = (text or b"").decode("utf-8", "replace")
-        facts.formulas[int(row) * 16384 + col(letters)] = "=" + (unescape(body) if "&" in body else body)
+        facts.formulas[int(row) * CELL_KEY_WIDTH + col(letters)] = "=" + (unescape(body) if "&" in body else body)
     shown = {str(i).encode(): code for i, code in enumerate(formats) if code != "General"}
     if shown:
         formats = facts.formats
         for m in _STYLED_VALUE.finditer(xml):
             code = shown.get(m.group(3))
             if code is not None:
-                formats[int(m.group(2)) * 16384 + col(m.group(1))] = code   # grid.cell_key
+                formats[int(m.group(2)) * CELL_KEY_WIDTH + col(m.group(1))] = code   # grid.cell_key, inlined
     if b't="e"' in xml:         # most sheets have no error cell: skip the slower pass
         for letters, row, text in _ERROR_VALUE.findall(xml):
             facts.errors[(int(row), col(letters))] = unescape(text.decode("utf-8", "replace"))

@@ -17,6 +17,9 @@ REPORT_SHEET = "Kiểm tra"
 STATE_SHEET = "_giamngheo_danh_dau"
 FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
 AUTHOR = "giamngheo"
+# The hidden state sheet, shared with the live painter (excel.py): row 1 names the report
+# sheet, row 2 is this header, then one row per marked cell.
+STATE_HEADER = ("sheet", "cell", "fill", "comment", "author", "our_fill", "our_note")
 REPORT_HEADER = ("STT", "Trang", "Ô", "Mức độ", "Quy tắc", "Nội dung", "Giá trị ghi", "Giá trị đúng")
 
 
@@ -93,7 +96,7 @@ def annotate_workbook(wb, findings: list[Finding]) -> int:
     state = wb.create_sheet(STATE_SHEET)
     state.sheet_state = "veryHidden"
     state.append(("report", report_name))
-    state.append(("sheet", "cell", "fill", "comment", "author", "our_fill", "our_note"))
+    state.append(STATE_HEADER)
     for m in marks:
         cell = wb[m.sheet][m.ref]
         old = cell.comment

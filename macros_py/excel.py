@@ -12,7 +12,8 @@ import json
 from pathlib import Path
 
 from .errors import UsageError
-from .annotate import AUTHOR, FILLS, REPORT_HEADER, REPORT_SHEET, STATE_SHEET, plan_marks, report_rows
+from .annotate import (AUTHOR, FILLS, REPORT_HEADER, REPORT_SHEET, STATE_HEADER, STATE_SHEET, plan_marks,
+                       report_rows)
 
 TITLE = "Giảm nghèo"
 
@@ -145,7 +146,7 @@ def validate(book) -> dict:
         sheets[sheet.name] = sheet
     marks = plan_marks(findings)
     state = [["report", _free_name(book, REPORT_SHEET)],
-             ["sheet", "cell", "fill", "comment", "author", "our_fill", "our_note"]]
+             list(STATE_HEADER)]
     for m in marks:
         rng = sheets[m.sheet][m.ref]
         fill, note = read_fill(rng), read_note(rng)
@@ -162,7 +163,7 @@ def validate(book) -> dict:
     for i, r in enumerate(rows, start=2):
         report.range((i, 3)).add_hyperlink(f"#'{r[1]}'!{r[2]}", r[2])
     hidden = book.sheets.add(STATE_SHEET, after=report)
-    hidden.range("A1").value = [[inert(v) for v in row] + [None] * (7 - len(row)) for row in state]
+    hidden.range("A1").value = [[inert(v) for v in row] + [None] * (len(STATE_HEADER) - len(row)) for row in state]
     hidden.visible = False
     counts = {sev: sum(f.severity == sev for f in findings) for sev in ("error", "warning", "info")}
     if findings:

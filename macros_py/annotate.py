@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .findings import SEVERITY_ORDER, SEVERITY_VI, Finding
+from .findings import CATALOGUE, SEVERITY_ORDER, SEVERITY_VI, Finding
 
 REPORT_SHEET = "Kiểm tra"
 STATE_SHEET = "_giamngheo_danh_dau"
@@ -44,9 +44,9 @@ def plan_marks(findings: list[Finding]) -> list[Mark]:
 
 
 def report_rows(findings: list[Finding]) -> list[tuple]:
-    """Rows of the 'Kiểm tra' sheet, most severe first."""
+    """Rows of the 'Kiểm tra' sheet, most severe first; the rule by its Vietnamese title (the JSON keeps the id)."""
     ordered = sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.sheet, f.row, f.col))
-    return [(i, f.sheet, f.cell, SEVERITY_VI[f.severity], f.rule, f.message,
+    return [(i, f.sheet, f.cell, SEVERITY_VI[f.severity], CATALOGUE[f.rule].title, f.message,
              f.actual if isinstance(f.actual, (int, float)) else (str(f.actual) if f.actual is not None else None),
              f.expected) for i, f in enumerate(ordered, start=1)]
 

@@ -14,10 +14,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / ".data"
 sys.path.insert(0, str(ROOT))
 
-from macros_py.layout import Unit, make_layout  # noqa: E402
-from macros_py.notation import excel_round  # noqa: E402
-from macros_py.spec import get_form  # noqa: E402
-from macros_py.xlsx_writer import write_new_workbook  # noqa: E402
+from macros_py.write.layout import Unit, make_layout  # noqa: E402
+from macros_py.forms.notation import excel_round  # noqa: E402
+from macros_py.forms.spec import get_form  # noqa: E402
+from macros_py.write.xlsx_writer import write_new_workbook  # noqa: E402
 
 
 def unit(rng: random.Random, name: str) -> Unit:

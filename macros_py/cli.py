@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import UsageError
+from .errors import OfficerError, UsageError
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_BUG = 0, 2, 3   # 1 (errors found) comes from validate itself
 
@@ -107,11 +107,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_new(args) -> int:
-    from .layout import make_layout
-    from .spec import DEFAULT_FORM, get_form
-    from .unit_list import read_units
-    from .safe_io import atomic_output
-    from .xlsx_writer import write_new_workbook
+    from .write.layout import make_layout
+    from .forms.spec import DEFAULT_FORM, get_form
+    from .commands.unit_list import read_units
+    from .write.safe_io import atomic_output
+    from .write.xlsx_writer import write_new_workbook
 
     form = get_form(args.form or DEFAULT_FORM)
     units = read_units(args.units, form)
@@ -123,8 +123,8 @@ def cmd_new(args) -> int:
 
 
 def cmd_recalc(args) -> int:
-    from .numbers import format_vi
-    from .recalc import recalc_file
+    from .core.numbers import format_vi
+    from .commands.recalc import recalc_file
 
     result = recalc_file(args.input, args.output, force=args.force, convert_text=args.convert_text_numbers)
     for t in result.tables:
@@ -146,13 +146,13 @@ def cmd_recalc(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .validate import run_validate
+    from .commands.validate import run_validate
 
     return run_validate(args.files, fmt=args.format, annotate=args.annotate, force=args.force)
 
 
 def cmd_clear(args) -> int:
-    from .annotate import clear_file
+    from .commands.annotate import clear_file
 
     removed = clear_file(args.input, args.output, force=args.force)
     print(f"Đã xóa {removed} đánh dấu; ghi vào '{args.output}'.")
@@ -160,12 +160,12 @@ def cmd_clear(args) -> int:
 
 
 def cmd_consolidate(args) -> int:
-    from .consolidate import consolidate, render_text, write_consolidation
-    from .spec import get_form
+    from .commands.consolidate import consolidate, render_text, write_consolidation
+    from .forms.spec import get_form
 
     units = None
     if args.units:
-        from .unit_list import read_units
+        from .commands.unit_list import read_units
 
         form = get_form(args.form) if args.form else get_form()
         units = [u.name for u in read_units(args.units, form) if u.name]
@@ -180,31 +180,28 @@ def cmd_consolidate(args) -> int:
 
 
 def cmd_reconcile(args) -> int:
-    from .reconcile import reconcile
-    from .validate import emit
+    from .commands.reconcile import reconcile
+    from .commands.validate import emit
 
     return emit(reconcile(args.upper, args.inputs, progress=sys.stderr.isatty()), args.format)
 
 
 def cmd_addin(args) -> int:
     if args.addin_command == "build":
-        from .addin_build import build
+        from .addin.build import build
 
         print(f"Đã dựng '{build(args.output)}'.")
         return EXIT_OK
-    from . import addin_install
+    from .addin import install as addin_install
 
     action = addin_install.install if args.addin_command == "install" else addin_install.uninstall
-    try:
-        lines = action(dry_run=args.dry_run)
-    except addin_install.InstallError as exc:
-        raise UsageError(str(exc)) from None
+    lines = action(dry_run=args.dry_run)
     print("\n".join(lines))
     return EXIT_OK
 
 
 def cmd_forms(args) -> int:
-    from .spec import forms
+    from .forms.spec import forms
 
     for form in forms().values():
         print(f"{form.id}\t{form.name} ({len([c for c in form.columns if c.is_number])} cột số)")
@@ -220,14 +217,9 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8", errors="replace")
     args = _parser().parse_args(argv)
-    from .engines.file import WorkbookError
-    from .safe_io import OutputError
-    from .spec import UnknownFormError
-    from .unit_list import UnitListError
-
     try:
         return COMMANDS[args.command](args)
-    except (WorkbookError, OutputError, UnitListError, UnknownFormError, UsageError) as exc:
+    except OfficerError as exc:
         print(f"Lỗi: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # output piped into `head` and the like: not an error

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .errors import UsageError
-from .annotate import (AUTHOR, FILLS, REPORT_HEADER, REPORT_SHEET, STATE_HEADER, STATE_SHEET, plan_marks,
+from .errors import OfficerError, UsageError
+from .commands.annotate import (AUTHOR, FILLS, REPORT_HEADER, REPORT_SHEET, STATE_HEADER, STATE_SHEET, plan_marks,
                        report_rows)
 
 TITLE = "Giảm nghèo"
@@ -40,7 +40,7 @@ def _free_name(book, base: str) -> str:
 def _tables(book):
     """(sheet, grid, table) for every sheet holding a known form."""
     from .engines.live import read_grid
-    from .table import locate
+    from .core.table import locate
 
     found = []
     for sheet in book.sheets:
@@ -60,8 +60,8 @@ def _tables(book):
 
 def new_table(book, form_id: str | None = None, units: list[str] | None = None) -> dict:
     """Tạo biểu mới: a new sheet with the form, formulas live, ready to fill."""
-    from .layout import HEADER_TOP, SUBTITLE_ROW, TITLE_ROW, Unit, make_layout
-    from .spec import DEFAULT_FORM, get_form
+    from .write.layout import HEADER_TOP, SUBTITLE_ROW, TITLE_ROW, Unit, make_layout
+    from .forms.spec import DEFAULT_FORM, get_form
 
     form = get_form(form_id or DEFAULT_FORM)
     layout = make_layout(form, [Unit(u) for u in units] if units else [Unit("") for _ in range(10)])
@@ -98,8 +98,8 @@ def new_table(book, form_id: str | None = None, units: list[str] | None = None) 
 
 def _add_live_checks(sheet, layout) -> None:
     """The same conditional formatting the file writers add: rule breaks light up without the add-in."""
-    from .conditional import conditional_rules
-    from .xlsx_writer import ERROR_STYLE, WARNING_STYLE
+    from .write.conditional import conditional_rules
+    from .write.xlsx_writer import ERROR_STYLE, WARNING_STYLE
 
     styles = {"error": ERROR_STYLE, "warning": WARNING_STYLE}
     last = layout.unit_rows[-1] if layout.units else layout.first_unit_row
@@ -115,7 +115,7 @@ def _add_live_checks(sheet, layout) -> None:
 def recalc(book) -> dict:
     """Tính lại: formula columns and totals back as live formulas; report typed-over cells."""
     from .engines.live import write_formulas
-    from .recalc import plan_recalc
+    from .commands.recalc import plan_recalc
 
     restored, typed = 0, []
     for sheet, grid, table in _tables(book):
@@ -135,7 +135,7 @@ def recalc(book) -> dict:
 
 def validate(book) -> dict:
     """Kiểm tra: fill and note each finding's cell, list all findings with links, summarise."""
-    from .checks import check_table
+    from .core.checks import check_table
     from .engines.live import read_fill, read_note, write_note
 
     clear(book, quiet=True)
@@ -227,7 +227,7 @@ def consolidate(book, folder: str | Path | None = None) -> dict:
     """Tổng hợp: merge a folder of received workbooks into a new workbook and open it."""
     from datetime import datetime
 
-    from .consolidate import consolidate as run, render_text, write_consolidation
+    from .commands.consolidate import consolidate as run, render_text, write_consolidation
 
     folder = Path(folder) if folder else _pick_folder(book)
     if folder is None:
@@ -266,10 +266,6 @@ def split_tag(tag: str) -> tuple[str, dict]:
 
 def run(book, tag: str, **kwargs) -> dict | None:
     """Run the entry point named by a ribbon tag; every failure becomes a Vietnamese message."""
-    from .engines.file import WorkbookError
-    from .safe_io import OutputError
-    from .spec import UnknownFormError
-
     tag, extra = split_tag(tag)
     kwargs = {**extra, **kwargs}
     action = ACTIONS.get(tag)
@@ -278,7 +274,7 @@ def run(book, tag: str, **kwargs) -> dict | None:
         return None
     try:
         return action(book, **kwargs)
-    except (UsageError, WorkbookError, OutputError, UnknownFormError) as exc:
+    except OfficerError as exc:
         book.app.alert(str(exc), title=TITLE, mode="critical")
     except Exception as exc:  # never a traceback window for an officer
         book.app.alert(f"Lỗi không mong đợi ({type(exc).__name__}: {exc}). Hãy báo cho bộ phận CNTT.",

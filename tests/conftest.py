@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from macros_py.layout import Unit  # noqa: E402
-from macros_py.numbers import parse_number  # noqa: E402
+from macros_py.write.layout import Unit  # noqa: E402
+from macros_py.core.numbers import parse_number  # noqa: E402
 
 
 def published_van_quan() -> tuple[list[tuple[str, list[float]]], list[float]]:
@@ -43,9 +43,9 @@ def van_quan_units() -> list[Unit]:
 
 @pytest.fixture
 def van_quan_xlsx(tmp_path) -> Path:
-    from macros_py.layout import make_layout
-    from macros_py.spec import get_form
-    from macros_py.xlsx_writer import write_new_workbook
+    from macros_py.write.layout import make_layout
+    from macros_py.forms.spec import get_form
+    from macros_py.write.xlsx_writer import write_new_workbook
 
     path = tmp_path / "van_quan.xlsx"
     write_new_workbook(make_layout(get_form(), van_quan_units(), year=2021, unit="huyện Văn Quan"), path)

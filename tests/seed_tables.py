@@ -6,7 +6,7 @@ from pathlib import Path
 import openpyxl
 
 from conftest import DATA
-from macros_py.numbers import parse_number
+from macros_py.core.numbers import parse_number
 
 TITLE_ROWS = 2   # a title line and a blank line above the header, as in real sheets
 

@@ -17,9 +17,9 @@ from oletools.olevba import VBA_Parser, decompress_stream
 
 from conftest import ROOT
 from macros_py import excel
-from macros_py.addin_build import build
-from macros_py.cfb import write_cfb
-from macros_py.ovba_compression import compress
+from macros_py.addin.build import build
+from macros_py.addin.cfb import write_cfb
+from macros_py.addin.ovba_compression import compress
 
 XLAM = ROOT / "addin" / "giamngheo.xlam"
 NS = {"ui": "http://schemas.microsoft.com/office/2006/01/customui"}
@@ -78,7 +78,7 @@ def test_every_button_calls_one_callback_and_every_tag_is_an_entry_point():
     assert {labels[t] for t in ("recalc", "validate", "clear", "consolidate")} == \
         {"Tính lại", "Kiểm tra", "Xóa đánh dấu", "Tổng hợp"}
     # one "Tạo biểu mới" entry per shipped form, each naming a form that exists
-    from macros_py.spec import forms
+    from macros_py.forms.spec import forms
     new_forms = {excel.split_tag(t)[1]["form_id"] for t in labels if t.startswith("new_table:")}
     assert new_forms == set(forms())
     assert root.find(".//ui:menu", NS).get("label") == "Tạo biểu mới"

@@ -7,12 +7,12 @@ from python_calamine import CalamineWorkbook
 from conftest import DATA
 from libreoffice import recalculate
 from macros_py.cli import main
-from macros_py.formulas import row_expr
-from macros_py.layout import Unit, make_layout
-from macros_py.numbers import parse_number
-from macros_py.spec import forms, get_form
-from macros_py.validate import validate_file
-from macros_py.xlsx_writer import write_new_workbook
+from macros_py.forms.formulas import row_expr
+from macros_py.write.layout import Unit, make_layout
+from macros_py.core.numbers import parse_number
+from macros_py.forms.spec import forms, get_form
+from macros_py.commands.validate import validate_file
+from macros_py.write.xlsx_writer import write_new_workbook
 from seed_tables import seed_workbook
 
 SEEDS = {  # form → (seed table, decimal separator)

@@ -15,10 +15,10 @@ from python_calamine import CalamineWorkbook
 from conftest import published_van_quan, van_quan_units
 from libreoffice import recalculate
 from macros_py.cli import main
-from macros_py.layout import Unit, make_layout
-from macros_py.notation import excel_round
-from macros_py.spec import get_form
-from macros_py.xlsx_writer import write_new_workbook
+from macros_py.write.layout import Unit, make_layout
+from macros_py.forms.notation import excel_round
+from macros_py.forms.spec import get_form
+from macros_py.write.xlsx_writer import write_new_workbook
 
 COUNTS = ("1", "2", "4", "8", "10")
 MESSY = ["Bieu (1).xlsx", "bieu_final_sua.xlsx", "BIEU GIAM NGHEO.xlsx", "bieu-2021 (2).xlsx", "Book1.xlsx"]
@@ -123,7 +123,7 @@ def test_missing_unit_is_reported_and_left_blank(inbox, tmp_path, capsys):
 
 
 def test_unit_names_match_across_spellings(tmp_path):
-    from macros_py.inbox import find_unit
+    from macros_py.commands.inbox import find_unit
 
     units = ["Nâm N'Đir", "Đắk Nang", "TT Đắk Mâm", "Hoà Bình", "Thị Trấn", "Yên Phúc"]
     assert find_unit(["UBND xã Nâm N'Dir"], units) == "Nâm N'Đir"

@@ -14,7 +14,7 @@ from conftest import ROOT
 from fixtures import typed_van_quan
 from xlwings_payload import actions, book_for, payload
 from macros_py import excel
-from macros_py.annotate import STATE_SHEET
+from macros_py.commands.annotate import STATE_SHEET
 
 
 def by_func(book, func):

@@ -27,7 +27,7 @@ def run_all(path: Path, tmp: Path, capsys=None) -> list[tuple[str, int]]:
     """validate (with annotate), recalc and consolidate on one file; returns crashes.
 
     A crash is exit 3, or consolidate skipping the file for an unexpected reason."""
-    from macros_py.inbox import read_source
+    from macros_py.commands.inbox import read_source
 
     crashes = []
     for args in (["validate", str(path), "--annotate", str(tmp / "a.xlsx"), "--force"],

@@ -7,7 +7,7 @@ from python_calamine import CalamineWorkbook
 
 from conftest import published_van_quan
 from libreoffice import recalculate
-from macros_py.spec import get_form
+from macros_py.forms.spec import get_form
 
 FIRST_UNIT_ROW, TOTAL_ROW = 8, 25   # title, subtitle, blank, 3 header rows, numbering row
 NUMBER_COLS = range(3, 16)           # C..O hold columns 1..13
@@ -97,8 +97,8 @@ def test_conditional_formatting_covers_the_common_rule_breaks(van_quan_xlsx):
 
 def test_conditional_formatting_lights_up_in_libreoffice(tmp_path):
     """The live checks are real formulas: evaluate them in LibreOffice on a broken table."""
-    from macros_py.layout import Unit, make_layout
-    from macros_py.xlsx_writer import write_new_workbook
+    from macros_py.write.layout import Unit, make_layout
+    from macros_py.write.xlsx_writer import write_new_workbook
 
     units = [Unit("Xã A", {"1": 100, "2": 120, "4": 10, "5": 10.0, "8": 5, "10": 4, "11": 4.0}),
              Unit("Xã B", {"1": 435, "2": 66, "4": 46, "5": 10.67, "8": 56, "10": 49, "11": 11.37})]

@@ -1,7 +1,7 @@
 import pytest
 
-from macros_py import notation
-from macros_py.notation import BinOp, Col, Const, NotationError
+from macros_py.forms import notation
+from macros_py.forms.notation import BinOp, Col, Const, NotationError
 
 
 @pytest.mark.parametrize("text", ["3=2/1x100", "3=2/1X100", "3 = 2 / 1 × 100", "3=2/1*100",

@@ -4,12 +4,12 @@ from __future__ import annotations
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from macros_py import formulas
-from macros_py.checks import check_table
-from macros_py.grid import Grid
-from macros_py.notation import excel_round
-from macros_py.spec import get_form
-from macros_py.table import locate
+from macros_py.forms import formulas
+from macros_py.core.checks import check_table
+from macros_py.core.grid import Grid
+from macros_py.forms.notation import excel_round
+from macros_py.forms.spec import get_form
+from macros_py.core.table import locate
 
 FORM = get_form()
 NUMBERS = [c.number for c in FORM.columns]       # A, B, 1 … 13 in sheet order
@@ -102,8 +102,8 @@ def test_recalc_repairs_any_typed_formula_column_and_keeps_inputs(tmp_path_facto
     left, and every input cell is as it was."""
     import openpyxl
 
-    from macros_py.recalc import recalc_file
-    from macros_py.validate import validate_file
+    from macros_py.commands.recalc import recalc_file
+    from macros_py.commands.validate import validate_file
 
     grid = build_grid(units)
     formula_cols = [i for i, n in enumerate(NUMBERS) if n in ("3", "6", "7", "9", "12", "13")]

@@ -8,7 +8,7 @@ import pytest
 
 from fixtures import typed_van_quan
 from libreoffice import recalculate
-from macros_py.validate import validate_file
+from macros_py.commands.validate import validate_file
 
 
 def _errors(path):

@@ -17,7 +17,7 @@ from conftest import ROOT
 from fixtures import typed_van_quan
 from libreoffice import recalculate
 from macros_py.cli import main
-from macros_py.validate import validate_file
+from macros_py.commands.validate import validate_file
 
 VAN_QUAN = ROOT / "workbooks" / "van_quan_2021.xlsx"
 INJECTIONS = ['=HYPERLINK("http://x","y")', "@SUM(1)", "+cmd|' /C calc'!A0", "-2+3"]
@@ -94,7 +94,7 @@ def test_output_locked_by_excel_leaves_nothing_behind(tmp_path, monkeypatch, cap
 
 
 def test_a_failure_mid_write_leaves_no_partial_file(tmp_path, monkeypatch):
-    import macros_py.cached_values as cv
+    import macros_py.write.cached_values as cv
 
     def boom(path, values):
         raise RuntimeError("disk full")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from seed_tables import seed_workbook
-from macros_py.validate import validate_file
+from macros_py.commands.validate import validate_file
 
 
 def _found(path):

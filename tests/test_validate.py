@@ -11,7 +11,7 @@ import pytest
 
 from conftest import ROOT
 from fixtures import typed_van_quan
-from macros_py.validate import validate_file
+from macros_py.commands.validate import validate_file
 
 EXE = str(Path(sys.executable).parent / "giamngheo")
 TOTAL = 23   # total row of the typed fixture
@@ -80,8 +80,8 @@ def consistent_row_edits(row: int, households: int) -> dict:
     """Change one commune's households and retype every figure that depends on it consistently,
     as a careful officer would: only the figures themselves can then be wrong."""
     from conftest import published_van_quan
-    from macros_py import formulas
-    from macros_py.spec import get_form
+    from macros_py.forms import formulas
+    from macros_py.forms.spec import get_form
 
     form = get_form()
     published, _ = published_van_quan()
@@ -129,9 +129,9 @@ def test_typed_over_formula_in_a_live_table(tmp_path):
 
 
 def test_more_poor_households_at_the_end_is_a_warning(tmp_path):
-    from macros_py.layout import Unit, make_layout
-    from macros_py.spec import get_form
-    from macros_py.xlsx_writer import write_new_workbook
+    from macros_py.write.layout import Unit, make_layout
+    from macros_py.forms.spec import get_form
+    from macros_py.write.xlsx_writer import write_new_workbook
 
     units = [Unit("Xã A", {"1": 500, "2": 40, "4": 45, "5": 9.0, "8": 30, "10": 20, "11": 4.0}),
              Unit("Xã B", {"1": 400, "2": 40, "4": 30, "5": 7.5, "8": 30, "10": 20, "11": 5.0})]

@@ -9,7 +9,8 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from ..grid import Grid, cell_key
+from ..core.grid import Grid, cell_key
+from ..errors import OfficerError
 
 OPENPYXL_SUFFIXES = (".xlsx", ".xlsm")
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
@@ -18,7 +19,7 @@ MAX_RATIO = 200                 # real workbooks compress 5–20×; bombs 1000×
 MAX_CELLS = 20_000_000          # 100,000 rows × 200 columns
 
 
-class WorkbookError(Exception):
+class WorkbookError(OfficerError):
     """A workbook cannot be read; the message is for officers (Vietnamese)."""
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Iterable
 
-from ..grid import Grid
+from ..core.grid import Grid
 
 
 def read_grid(sheet) -> Grid:

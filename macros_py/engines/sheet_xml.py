@@ -7,14 +7,15 @@ cells lack their r="A1" address (allowed, rarely written) is left to openpyxl.
 """
 from __future__ import annotations
 
+import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
 from html import unescape
 from xml.etree import ElementTree as ET
 
-from ..coords import column_index
-from ..grid import CELL_KEY_WIDTH
+from ..core.coords import column_index
+from ..core.grid import CELL_KEY_WIDTH
 
 _FIRST_CELL = re.compile(rb"<(?:\w+:)?c[\s>][^>]*>")
 _FORMULA_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"[^>]*>\s*<(?:\w+:)?f\b[^>]*?'
@@ -25,6 +26,9 @@ _ERROR_VALUE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"[^>]*?
                           rb'(?:(?!</(?:\w+:)?c>).)*?<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>', re.S)
 _HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b(?=[^>]*\bhidden="(?:1|true)")[^>]*?\br="([0-9]+)"')
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_PKG_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+           "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+           "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
 BUILTIN_FORMATS = {0: "General", 1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00", 9: "0%", 10: "0.00%",
                    11: "0.00E+00", 37: "#,##0 ;(#,##0)", 38: "#,##0 ;[Red](#,##0)", 39: "#,##0.00;(#,##0.00)",
                    40: "#,##0.00;[Red](#,##0.00)", 49: "@"}
@@ -91,11 +95,20 @@ def scan_sheet(xml: bytes, formats: list[str]) -> SheetFacts:
         facts.hidden_rows = {int(r) for r in _HIDDEN_ROW.findall(xml)}
     return facts
 
+def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet title → part name inside the package."""
+    wb = ET.fromstring(zf.read("xl/workbook.xml"))
+    rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target") for r in rels.findall("rel:Relationship", _PKG_NS)}
+    out = {}
+    for sheet in wb.findall("m:sheets/m:sheet", _PKG_NS):
+        target = targets[sheet.get(f"{{{_PKG_NS['r']}}}id")]
+        out[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+    return out
+
 
 def scan_package(path) -> dict[str, SheetFacts]:
     """Facts for every worksheet of an xlsx/xlsm, by sheet title."""
-    from ..cached_values import sheet_parts
-
     with zipfile.ZipFile(path) as zf:
         formats = style_formats(zf)
         names = set(zf.namelist())

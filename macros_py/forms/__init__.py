@@ -1,1 +1,1 @@
-"""Form spec files (TOML), one per form."""
+"""The forms as data (one TOML spec per form) and the code that reads them: spec, notation, formulas."""

@@ -14,7 +14,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
-from macros_py.cfb import write_cfb  # noqa: E402
+from macros_py.addin.cfb import write_cfb  # noqa: E402
 
 SOURCE = (ROOT / "workbooks" / "van_quan_2021.xlsx").read_bytes()
 

@@ -3,17 +3,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .findings import CATALOGUE, Finding
-from .formulas import row_expr
+from ..core.findings import CATALOGUE, Finding
+from ..forms.formulas import row_expr
 from .validate import FileResult, SheetResult
 
 
 def reconcile(upper: Path, paths: list[Path], *, progress: bool = False) -> list[FileResult]:
     """Findings on the upper table's cells where its figures differ from the unit's own total."""
     from .consolidate import consolidate
-    from .engines.file import WorkbookError, read_grids
-    from .numbers import shown_decimals
-    from .table import locate, row_numbers
+    from ..engines.file import WorkbookError, read_grids
+    from ..core.numbers import shown_decimals
+    from ..core.table import locate, row_numbers
 
     try:
         grids = read_grids(Path(upper))

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .coords import column_letter
+from ..core.coords import column_letter
 
-from . import formulas
-from .spec import Form
+from ..forms import formulas
+from ..forms.spec import Form
 
 TITLE_ROW = 1
 SUBTITLE_ROW = 2

@@ -7,31 +7,18 @@ those `<v>` elements in the saved package so every reader sees the numbers.
 from __future__ import annotations
 
 import math
-import posixpath
 import re
 import shutil
-import xml.etree.ElementTree as ET
 import zipfile
 from xml.sax.saxutils import escape
 from pathlib import Path
 from typing import Mapping
 
-_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-       "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
+from ..engines.sheet_xml import sheet_parts
+
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"([^>]*)><f>([^<]*)</f>(?:<v\s*/>|<v></v>|<v>[^<]*</v>)?</c>')
 
 
-def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet title → part name inside the package."""
-    wb = ET.fromstring(zf.read("xl/workbook.xml"))
-    rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    targets = {r.get("Id"): r.get("Target") for r in rels.findall("rel:Relationship", _NS)}
-    out = {}
-    for sheet in wb.findall("m:sheets/m:sheet", _NS):
-        target = targets[sheet.get(f"{{{_NS['r']}}}id")]
-        out[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
-    return out
 
 
 def _cell(ref: bytes, attrs: bytes, formula: bytes, value: object) -> bytes:
@@ -49,7 +36,7 @@ def _cell(ref: bytes, attrs: bytes, formula: bytes, value: object) -> bytes:
 
 def from_grids(grids) -> dict[str, dict[str, object]]:
     """The cached results a reader saw in every formula cell, to put back after openpyxl saves."""
-    from .coords import cell_ref
+    from ..core.coords import cell_ref
 
     out: dict[str, dict[str, object]] = {}
     for grid in grids:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import formulas
-from .coords import cell_ref
-from .grid import Grid
-from .table import Table, locate, row_numbers
+from ..forms import formulas
+from ..core.coords import cell_ref
+from ..core.grid import Grid
+from ..core.table import Table, locate, row_numbers
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class TextNumber:
 
 
 def text_numbers(grid: Grid, table: Table) -> list[TextNumber]:
-    from .numbers import as_number
+    from ..core.numbers import as_number
 
     found = []
     for row in table.data_rows + ([table.total_row] if table.total_row else []):
@@ -119,9 +119,9 @@ class RecalcResult:
 
 def recalc_file(src: Path, out: Path, *, force: bool = False, convert_text: bool = False) -> RecalcResult:
     """Write a copy of `src` with formulas restored; `src` is never written."""
-    from . import cached_values
-    from .engines.file import add_formulas, read_grids, load_openpyxl
-    from .openpyxl_paint import add_conditional_rules, save_copy
+    from ..write import cached_values
+    from ..engines.file import add_formulas, read_grids, load_openpyxl
+    from ..write.openpyxl_paint import add_conditional_rules, save_copy
 
     src, out = Path(src), Path(out)
     grids = read_grids(src, with_formulas=False)
@@ -153,7 +153,7 @@ def recalc_file(src: Path, out: Path, *, force: bool = False, convert_text: bool
         all_text += texts
         count += len(writes)
     if not tables:
-        from .engines.file import WorkbookError
+        from ..engines.file import WorkbookError
         raise WorkbookError(f"Không tìm thấy biểu nào đã biết trong tệp '{src.name}'.")
     lost = save_copy(wb, src, out, force, cached)
     return RecalcResult(tables, count, all_overwrites, all_text, convert_text, lost)

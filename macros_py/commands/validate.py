@@ -5,14 +5,13 @@ added, never renamed or removed.
 """
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .checks import check_table
-from .findings import SEVERITY_VI, Finding
-from .table import Table, locate
+from ..core.checks import check_table
+from ..core.findings import SEVERITY_VI, Finding
+from ..core.table import Table, locate
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
 
@@ -59,7 +58,7 @@ def validate_grids(path: str, grids) -> FileResult:
 
 
 def validate_file(path: Path) -> FileResult:
-    from .engines.file import WorkbookError, read_grids
+    from ..engines.file import WorkbookError, read_grids
 
     try:
         grids = read_grids(Path(path))
@@ -99,11 +98,11 @@ def validate_many(paths: list[Path]) -> list[FileResult]:
     """Folders are expanded to their workbooks; many files use every core; order is kept."""
     import os
 
-    from .inbox import collect
-
     files: list[Path] = []
     for p in paths:
         if Path(p).is_dir():
+            from .inbox import collect   # only for folders: it brings hashing and zip reading
+
             found, _ = collect([Path(p)])
             files += found
         else:
@@ -118,7 +117,7 @@ def validate_many(paths: list[Path]) -> list[FileResult]:
 
 def run_validate(files: list[Path], *, fmt: str = "text", annotate: Path | None = None,
                  force: bool = False) -> int:
-    from .errors import UsageError
+    from ..errors import UsageError
 
     if annotate is not None and (len(files) != 1 or Path(files[0]).is_dir()):
         raise UsageError("--annotate chỉ dùng với đúng một tệp đầu vào.")
@@ -137,6 +136,8 @@ def run_validate(files: list[Path], *, fmt: str = "text", annotate: Path | None 
 def emit(results: list[FileResult], fmt: str) -> int:
     """Print results as text or JSON; return the documented exit code."""
     if fmt == "json":
+        import json
+
         json.dump({"files": [r.to_json() for r in results]}, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     else:

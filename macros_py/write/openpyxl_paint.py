@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from .conditional import conditional_rules
-from .table import Table
+from ..core.table import Table
 from .xlsx_writer import ERROR_STYLE, WARNING_STYLE
 
 
@@ -41,7 +41,7 @@ def save_copy(wb, src: Path, out: Path, force: bool, cached: dict) -> list[str]:
     """Save an openpyxl workbook as a copy of `src`: cached results put back, the output
     renamed into place only when complete; returns what could not be carried over."""
     from . import cached_values
-    from .carryover import lost_parts
+    from .dropped_parts import lost_parts
     from .safe_io import atomic_output
 
     with atomic_output(out, force, inputs=(src,)) as tmp:

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .inbox import Source, collect, find_unit, guess_unit, read_source, unit_key
-from .layout import Unit, make_layout
-from .xlsx_writer import ListSheet
+from ..write.layout import Unit, make_layout
+from ..write.xlsx_writer import ListSheet
 
 PARALLEL_FROM = 16   # below this, starting worker processes costs more than it saves
 
@@ -145,10 +145,10 @@ def report_sheets(c: Consolidation) -> list[ListSheet]:
 
 def write_consolidation(c: Consolidation, out: Path, *, force: bool = False, year="……", unit="……",
                         title: str | None = None) -> None:
-    from .formulas import row_expr
-    from .safe_io import atomic_output
-    from .spec import get_form
-    from .xlsx_writer import write_new_workbook
+    from ..forms.formulas import row_expr
+    from ..write.safe_io import atomic_output
+    from ..forms.spec import get_form
+    from ..write.xlsx_writer import write_new_workbook
 
     form = get_form(c.form_id)
     inputs = {n for n in form.numbers if row_expr(form.column(n)) is None}

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from . import formulas, notation
-from .spec import Form
+from ..forms import formulas, notation
+from ..forms.spec import Form
 
 
 @dataclass(frozen=True)

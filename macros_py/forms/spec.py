@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
+from ..errors import OfficerError
 from . import notation
 from .notation import Expr, Statement
 
@@ -16,7 +17,7 @@ KINDS = ("label", "count", "rate", "formula")
 SEVERITIES = ("error", "warning", "info")
 
 
-class UnknownFormError(LookupError):
+class UnknownFormError(OfficerError, LookupError):
     """No shipped form has that id; the message is for officers."""
 
 

@@ -7,7 +7,6 @@ and their placement, Đắk/Đăk, N'Đir/N'Dir, "TT"/"Thị trấn"/"Xã" prefi
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import unicodedata
@@ -17,7 +16,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
-from .engines.file import SUFFIXES
+from ..engines.file import SUFFIXES
 
 _PREFIXES = ("uy ban nhan dan ", "ubnd ", "thi tran ", "thi xa ", "thanh pho ", "phuong ", "huyen ", "tinh ",
              "xa ", "tt ", "tp ", "tx ")
@@ -122,6 +121,8 @@ def last_saved(path: Path) -> datetime | None:
 
 
 def sha256(path: Path) -> str:
+    import hashlib
+
     h = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -166,9 +167,9 @@ def read_source(path_text: str) -> Source:
 
 
 def _read_source(path_text: str) -> Source:
-    from .checks import check_table
-    from .engines.file import WorkbookError, read_grids
-    from .table import locate, row_numbers
+    from ..core.checks import check_table
+    from ..engines.file import WorkbookError, read_grids
+    from ..core.table import locate, row_numbers
 
     path = Path(path_text)
     src = Source(str(path))

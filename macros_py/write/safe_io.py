@@ -7,8 +7,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from ..errors import OfficerError
 
-class OutputError(Exception):
+
+class OutputError(OfficerError):
     """An output cannot be written; the message is for officers (Vietnamese)."""
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from .cfb import write_cfb
 from .ovba_compression import compress as _compress
 
-ADDIN_DIR = Path(__file__).resolve().parent.parent / "addin"
+ADDIN_DIR = Path(__file__).resolve().parents[2] / "addin"
 PROJECT = "giamngheo"
 MODULE = "GiamNgheo"
 TEMPLATE_MODULE = "RibbonMyAddin"

@@ -14,8 +14,8 @@ from functools import lru_cache
 from .coords import column_letter
 from .grid import Grid
 from .names import normalize_name
-from .notation import CHAR_FIXES
-from .spec import Form
+from ..forms.notation import CHAR_FIXES
+from ..forms.spec import Form
 
 TOTAL_LABELS = ("cộng", "tổng cộng", "tổng", "tổng số", "toàn huyện", "toàn tỉnh", "toàn xã",
                 "toàn thành phố", "toàn thị xã", "cộng toàn huyện", "cộng toàn tỉnh")
@@ -85,7 +85,7 @@ def _formula_agrees(text: object, column) -> bool | None:
 
 @lru_cache(maxsize=1024)
 def _parse_numbering_formula(text: str):
-    from . import notation
+    from ..forms import notation
 
     try:
         return notation.parse(text).right
@@ -277,7 +277,7 @@ def row_numbers(grid: Grid, table: Table, row: int, *, read_text: bool = True) -
 def locate(grid: Grid, forms: list[Form] | None = None) -> Table | None:
     """The table of any known form in this sheet."""
     if forms is None:
-        from .spec import forms as all_forms
+        from ..forms.spec import forms as all_forms
         forms = list(all_forms().values())
     found = find_tables(grid, forms)
     return found[0] if found else None

@@ -10,15 +10,16 @@ import csv
 import io
 from pathlib import Path
 
-from .layout import Unit
-from .names import normalize_name
+from ..write.layout import Unit
+from ..core.names import normalize_name
 
 _HEADER_WORDS = {"đơn vị", "tên đơn vị", "đơn vị (cấp xã)", "tên xã, thị trấn", "huyện, thành phố", "xã", "huyện"}
-from .numbers import parse_number
-from .spec import Form
+from ..core.numbers import parse_number
+from ..errors import OfficerError
+from ..forms.spec import Form
 
 
-class UnitListError(ValueError):
+class UnitListError(OfficerError, ValueError):
     """The units list cannot be read; the message is for officers."""
 
 

@@ -12,10 +12,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
 
-from .addin_build import ADDIN_DIR, PROJECT
+from ..errors import OfficerError
+from .build import ADDIN_DIR, PROJECT
 
 
-class InstallError(Exception):
+class InstallError(OfficerError):
     """The add-in cannot be installed here; the message is for officers and IT."""
 
 
@@ -36,7 +37,7 @@ class Plan:
 def plan(windows: bool | None = None) -> Plan:
     """What install would do for this user; on another OS, with the Windows paths it would use."""
     windows = sys.platform.startswith("win") if windows is None else windows
-    package_root = Path(__file__).resolve().parent.parent
+    package_root = Path(__file__).resolve().parents[2]
     source = ADDIN_DIR / f"{PROJECT}.xlam"
     if windows:
         appdata = Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming"))

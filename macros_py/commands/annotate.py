@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .findings import CATALOGUE, SEVERITY_ORDER, SEVERITY_VI, Finding
+from ..core.findings import CATALOGUE, SEVERITY_ORDER, SEVERITY_VI, Finding
 
 REPORT_SHEET = "Kiểm tra"
 STATE_SHEET = "_giamngheo_danh_dau"
@@ -165,16 +165,16 @@ def clear_workbook(wb) -> int:
 # ---------------------------------------------------------------- files
 
 def _save_with_cache(wb, src: Path, out: Path, force: bool) -> list[str]:
-    from . import cached_values
-    from .engines.file import read_grids
-    from .openpyxl_paint import save_copy
+    from ..write import cached_values
+    from ..engines.file import read_grids
+    from ..write.openpyxl_paint import save_copy
 
     return save_copy(wb, src, out, force, cached_values.from_grids(read_grids(src)))
 
 
 def annotate_file(src: Path, out: Path, result, *, force: bool = False) -> int:
     """Write a marked copy of `src` (never `src` itself) for a validate result."""
-    from .engines.file import WorkbookError, load_openpyxl
+    from ..engines.file import WorkbookError, load_openpyxl
 
     if Path(src).suffix.lower() not in (".xlsx", ".xlsm"):
         raise WorkbookError("Chỉ đánh dấu được tệp .xlsx/.xlsm; hãy lưu tệp dạng .xlsx rồi chạy lại.")
@@ -186,7 +186,7 @@ def annotate_file(src: Path, out: Path, result, *, force: bool = False) -> int:
 
 
 def clear_file(src: Path, out: Path, *, force: bool = False) -> int:
-    from .engines.file import check_readable, load_openpyxl
+    from ..engines.file import check_readable, load_openpyxl
 
     check_readable(Path(src))
     wb = load_openpyxl(Path(src))

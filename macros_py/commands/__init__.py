@@ -1,0 +1,1 @@
+"""One module per command's core, shared by the command line and the Excel buttons."""

@@ -1,0 +1,1 @@
+"""The pure core: tables found in sheets, the rules, findings. Never touches a file or Excel."""

@@ -1,0 +1,86 @@
+"""Checks of single cells: error values, blank inputs, number text, non-numbers, typed-over
+formulas and duplicate unit names."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..forms import formulas
+from .coords import column_letter
+from .names import normalize_name
+from .sheet_check import SheetCheck
+
+
+def check_cells(check: SheetCheck) -> None:
+    """Error values, blank inputs, number text and non-numbers."""
+    table, grid, values = check.table, check.grid, check.grid.values
+    unit_col = table.columns[check.form.unit_column.number]
+    units = set(table.unit_rows)
+    spec = [(c, table.columns[c.number]) for c in check.columns]
+    for row in check.rows:
+        line = values[row - 1] if row <= len(values) else ()
+        width = len(line)
+        raws = [(c, col, line[col - 1] if col <= width and line[col - 1] != "" else None) for c, col in spec]
+        name = line[unit_col - 1] if unit_col <= width else None
+        # An unused row of a template: no name, nothing typed (its formulas' cached 0 is no data).
+        if (name is None or name == "") and all(raw is None for c, _, raw in raws
+                                               if formulas.row_expr(c) is None):
+            continue
+        for c, col, raw in raws:
+            cell = (row, col)
+            error = grid.errors.get(cell)
+            if error:
+                check.add("cell-error", cell, actual=error, number=c.number)
+                continue
+            if raw is None:
+                if row in units and c.kind in ("count", "rate") and not c.optional and not grid.has_formula(*cell):
+                    check.add("blank-input", cell, number=c.number, name=c.name)
+                continue
+            if check.numbers.get(cell) is None:
+                check.add("not-a-number", cell, actual=_shown(raw), number=c.number)
+            elif cell in check.text_numbers:
+                text, how, _ = check.text_numbers[cell]
+                check.add("text-number", cell, actual=text, expected=check.numbers[cell], number=c.number,
+                          how=how, decimals=c.decimals or None)
+
+
+def _shown(raw: Any) -> str:
+    """A non-number as the officer sees it (a date as 05/04/2021, not a Python repr)."""
+    if hasattr(raw, "strftime"):
+        return raw.strftime("%d/%m/%Y")
+    return str(raw)
+
+
+def check_formula_cells(check: SheetCheck) -> None:
+    """Typed numbers where the form has formulas: per cell when the rest of the column has
+    formulas (overwritten by hand), once per column when the whole column is typed."""
+    if not check.grid.knows_formulas:
+        return
+    table = check.table
+    for c in check.columns:
+        if c.formula is None:
+            continue
+        cells = [check.cell(r, c.number) for r in table.unit_rows]
+        typed = [cell for cell in cells if check.raw(cell) is not None and not check.is_formula(cell)]
+        if typed and not any(check.is_formula(cell) for cell in cells):
+            check.add("column-typed", (table.numbering_row, table.columns[c.number]), number=c.number,
+                      formula=c.formula.text)
+        elif typed:
+            for cell in typed:
+                check.add("typed-over-formula", cell, actual=check.numbers.get(cell), number=c.number,
+                          formula=c.formula.text, decimals=c.decimals or None)
+
+
+def check_duplicates(check: SheetCheck) -> None:
+    col = check.table.columns[check.form.unit_column.number]
+    seen: dict[str, int] = {}
+    for row in check.table.unit_rows:
+        name = check.grid.value(row, col)
+        if not isinstance(name, str) or not name.strip():
+            continue
+        key = normalize_name(name)
+        if key in seen:
+            first = seen[key]
+            check.add("duplicate-unit", (row, col), name=name, other=f"{column_letter(col)}{first}",
+                      other_name=check.grid.value(first, col))
+        else:
+            seen[key] = row

@@ -1,0 +1,1 @@
+"""Everything that writes workbooks: layouts, the xlsx writer, openpyxl painting, safe outputs."""

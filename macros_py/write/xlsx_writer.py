@@ -21,11 +21,14 @@ FONT = {"font_name": "Times New Roman", "font_size": 11}
 
 @dataclass(frozen=True)
 class ListSheet:
-    """A plain list sheet written beside the table (sources, completeness)."""
+    """A plain list sheet written beside the table (sources, completeness): documents officers
+    print and send, so they carry title lines above the header and can highlight rows."""
     name: str
     header: tuple[str, ...]
     rows: list[tuple]
     widths: tuple[float, ...] = ()
+    title: tuple[str, ...] = ()                 # lines above the header (what, which unit, the date)
+    highlight: frozenset[int] = frozenset()     # indices into `rows` to fill (e.g. units not reported)
 
 
 def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = ()) -> None:
@@ -116,17 +119,22 @@ def _write_list(wb, sheet: ListSheet) -> None:
     ws = wb.add_worksheet(sheet.name)
     bold = wb.add_format(dict(FONT, bold=True, border=1, text_wrap=True, valign="vcenter"))
     cell = wb.add_format(dict(FONT, border=1, valign="top", text_wrap=True))
+    marked = wb.add_format(dict(FONT, border=1, valign="top", text_wrap=True, bg_color=ERROR_STYLE["bg_color"]))
+    title = wb.add_format(dict(FONT, bold=True))
+    for r, line in enumerate(sheet.title):
+        ws.write_string(r, 0, line, title)
+    top = len(sheet.title) + (1 if sheet.title else 0)    # a blank line between the title and the header
     for c, text in enumerate(sheet.header):
-        ws.write_string(0, c, text, bold)
-    for r, row in enumerate(sheet.rows, start=1):
+        ws.write_string(top, c, text, bold)
+    for i, row in enumerate(sheet.rows):
+        r, fmt = top + 1 + i, marked if i in sheet.highlight else cell
         for c, value in enumerate(row):
             if value is None:
-                ws.write_blank(r, c, None, cell)
+                ws.write_blank(r, c, None, fmt)
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
-                ws.write_number(r, c, value, cell)
+                ws.write_number(r, c, value, fmt)
             else:
-                ws.write_string(r, c, str(value), cell)
+                ws.write_string(r, c, str(value), fmt)
     for c, width in enumerate(sheet.widths):
         ws.set_column(c, c, width)
-    ws.freeze_panes(1, 0)
-
+    ws.freeze_panes(top + 1, 0)

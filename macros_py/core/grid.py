@@ -5,9 +5,10 @@ where a Grid came from.
 """
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Iterator
 
 
 CELL_KEY_WIDTH = 16384   # Excel's column count: cell_key(row, col) = row * width + col
@@ -16,6 +17,63 @@ CELL_KEY_WIDTH = 16384   # Excel's column count: cell_key(row, col) = row * widt
 def cell_key(row: int, col: int) -> int:
     """One int per cell (not a tuple): a 100,000-row table has over a million formatted cells."""
     return row * CELL_KEY_WIDTH + col
+
+
+class CellFacts:
+    """What the file engine learns from the sheet XML, kept flat: one byte per cell for "holds a
+    formula" and one style index per cell over the grid's rectangle (a few MB at 100,000 rows,
+    where dictionaries of per-cell objects took hundreds), plus the style → number format table.
+    The rare cells outside the rectangle (formulas without a stored result past the last value)
+    go to small dictionaries."""
+
+    __slots__ = ("nrows", "ncols", "flags", "styles", "style_formats", "outside_formulas", "outside_styles")
+
+    def __init__(self, nrows: int, ncols: int, style_formats: list[str | None]):
+        self.nrows, self.ncols = nrows, ncols
+        self.flags = bytearray(nrows * ncols)
+        self.styles = array("H", bytes(2 * nrows * ncols))
+        self.style_formats = style_formats            # None where the style shows General
+        self.outside_formulas: set[int] = set()        # cell_key
+        self.outside_styles: dict[int, int] = {}       # cell_key → style index
+
+    def index(self, row: int, col: int) -> int:
+        """Position in the flat arrays, or -1 outside the rectangle."""
+        if 0 < row <= self.nrows and 0 < col <= self.ncols:
+            return (row - 1) * self.ncols + col - 1
+        return -1
+
+    def set_formula(self, row: int, col: int) -> None:
+        i = self.index(row, col)
+        if i < 0:
+            self.outside_formulas.add(cell_key(row, col))
+        else:
+            self.flags[i] = 1
+
+    def set_style(self, row: int, col: int, style: int) -> None:
+        i = self.index(row, col)
+        if i < 0 or style > 0xFFFF:
+            self.outside_styles[cell_key(row, col)] = style
+        else:
+            self.styles[i] = style
+
+    def has_formula(self, row: int, col: int) -> bool:
+        i = self.index(row, col)
+        return bool(self.flags[i]) if i >= 0 else cell_key(row, col) in self.outside_formulas
+
+    def number_format(self, row: int, col: int) -> str | None:
+        i = self.index(row, col)
+        style = self.styles[i] if i >= 0 else 0
+        if not style:
+            style = self.outside_styles.get(cell_key(row, col), 0)
+        return self.style_formats[style] if 0 < style < len(self.style_formats) else None
+
+    def formula_cells(self) -> Iterator[tuple[int, int]]:
+        flags, ncols, i = self.flags, self.ncols, self.flags.find(1)
+        while i >= 0:
+            yield divmod(i, ncols)[0] + 1, i % ncols + 1
+            i = flags.find(1, i + 1)
+        for key in self.outside_formulas:
+            yield divmod(key, CELL_KEY_WIDTH)
 
 
 @dataclass
@@ -28,6 +86,7 @@ class Grid:
     hidden_rows: frozenset[int] = frozenset()
     cache: dict = field(default_factory=dict, repr=False, compare=False)   # derived facts finders reuse
     knows_formulas: bool = False   # False when the engine cannot tell formulas from typed values (.xls, .ods)
+    facts: CellFacts | None = None  # the file engine's flat formula flags and styles (formula text not kept)
 
     @property
     def nrows(self) -> int:
@@ -49,17 +108,27 @@ class Grid:
         return None if v == "" else v
 
     def formula(self, row: int, col: int) -> str | None:
+        """The formula's text where the engine read it (live Excel, openpyxl, `formula_text=True`)."""
         return self.formulas.get(cell_key(row, col))
 
     def has_formula(self, row: int, col: int) -> bool:
+        if self.facts is not None and self.facts.has_formula(row, col):
+            return True
         return cell_key(row, col) in self.formulas
 
     def set_formula(self, row: int, col: int, text: str) -> None:
         self.formulas[cell_key(row, col)] = text
+        if self.facts is not None:
+            self.facts.set_formula(row, col)
 
     def formula_cells(self):
         """(row, col) of every formula cell."""
+        if self.facts is not None:
+            return self.facts.formula_cells()
         return (divmod(key, CELL_KEY_WIDTH) for key in self.formulas)
 
     def number_format(self, row: int, col: int) -> str | None:
-        return self.formats.get(cell_key(row, col))
+        code = self.formats.get(cell_key(row, col))
+        if code is None and self.facts is not None:
+            code = self.facts.number_format(row, col)
+        return code

@@ -196,7 +196,7 @@ def _row_kind(grid: Grid, table: Table, row: int) -> str:
     form, cols = table.form, table.columns
     unit_col = cols[form.unit_column.number]
     labels = [grid.value(row, cols[c.number]) for c in form.columns if not c.is_number]
-    has_numbers = any(grid.value(row, cols[c.number]) is not None or grid.formula(row, cols[c.number])
+    has_numbers = any(grid.value(row, cols[c.number]) is not None or grid.has_formula(row, cols[c.number])
                       for c in form.columns if c.is_number and c.number in cols)
     if not has_numbers and all(v is None for v in labels):
         return "blank"

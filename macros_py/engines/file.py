@@ -89,36 +89,37 @@ def _calamine_values(path: Path) -> dict[str, list[list]]:
         raise WorkbookError(f"Không đọc được tệp '{path.name}': tệp hỏng hoặc không đúng định dạng ({type(exc).__name__}).") from None
 
 
-def read_grids(path: Path, *, with_formulas: bool = True) -> list[Grid]:
-    """Every sheet of the workbook as a Grid (values always; for .xlsx/.xlsm also formulas,
-    number formats, hidden rows and error cells, from one pass over each sheet's XML)."""
+def read_grids(path: Path, *, with_formulas: bool = True, formula_text: bool = False) -> list[Grid]:
+    """Every sheet of the workbook as a Grid (values always; for .xlsx/.xlsm also which cells
+    hold formulas, number formats, hidden rows and error cells, from one streamed pass over each
+    sheet's XML; the formulas' text only with `formula_text`, for the few callers that need it)."""
     path = Path(path)
     check_readable(path)
     values = _calamine_values(path)
     grids = {name: Grid(name, rows) for name, rows in values.items()}
     if with_formulas and path.suffix.lower() in OPENPYXL_SUFFIXES:
-        add_sheet_facts(path, grids)
+        add_sheet_facts(path, grids, formula_text)
     return list(grids.values())
 
 
-def add_sheet_facts(path: Path, grids: dict[str, Grid]) -> None:
+def add_sheet_facts(path: Path, grids: dict[str, Grid], formula_text: bool = False) -> None:
     from .sheet_xml import NoAddresses, scan_package
 
     try:
-        facts = scan_package(path)
+        facts = scan_package(path, grids, formula_text=formula_text)
     except NoAddresses:
         wb = load_openpyxl(path)
         for ws in wb.worksheets:
             if ws.title in grids:
+                grids[ws.title].facts = None
                 add_formulas(grids[ws.title], ws)
         return
     except Exception as exc:  # a package calamine could read but whose XML is damaged
         raise WorkbookError(f"Không đọc được tệp '{path.name}': tệp hỏng ({type(exc).__name__}).") from None
     for title, f in facts.items():
-        grid = grids.get(title)
-        if grid is not None:
-            grid.formulas, grid.formats, grid.errors = f.formulas, f.formats, f.errors
-            grid.hidden_rows, grid.knows_formulas = frozenset(f.hidden_rows), True
+        grid = grids[title]
+        grid.formulas, grid.errors = f.formulas, f.errors
+        grid.hidden_rows, grid.knows_formulas = frozenset(f.hidden_rows), True
 
 
 def load_openpyxl(path: Path, **kwargs):

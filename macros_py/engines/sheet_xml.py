@@ -15,9 +15,14 @@ from html import unescape
 from xml.etree import ElementTree as ET
 
 from ..core.coords import column_index
-from ..core.grid import CELL_KEY_WIDTH
+from ..core.grid import CELL_KEY_WIDTH, CellFacts
 
 _FIRST_CELL = re.compile(rb"<(?:\w+:)?c[\s>][^>]*>")
+# The fast path: every cell tag starts with the literal `<c r="` (Excel, LibreOffice, openpyxl and
+# xlsxwriter all write the address first), so the regex engine can jump between cells.
+_FAST_FORMULA = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*>\s*<f\b[^>]*?(?:/>|>([^<]*)</f>)')
+_FAST_STYLED = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*? s="([0-9]+)"[^>/]*>')
+# The general path: prefixed tags (<x:c>) or attributes in another order; slower, rarely needed.
 _FORMULA_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"[^>]*>\s*<(?:\w+:)?f\b[^>]*?'
                            rb'(?:/>|>([^<]*)</(?:\w+:)?f>)')
 # a styled cell that holds something (not <c …/>): only those have a shown precision
@@ -25,6 +30,8 @@ _STYLED_VALUE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"[^>]*
 _ERROR_VALUE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"[^>]*?\bt="e"[^>]*>'
                           rb'(?:(?!</(?:\w+:)?c>).)*?<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>', re.S)
 _HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b(?=[^>]*\bhidden="(?:1|true)")[^>]*?\br="([0-9]+)"')
+_ROW_END = re.compile(rb"</(?:\w+:)?row>")
+CHUNK = 1 << 20      # the sheet XML is inflated and scanned a megabyte at a time, cut at </row>
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _PKG_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
            "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
@@ -40,8 +47,7 @@ class NoAddresses(Exception):
 
 @dataclass
 class SheetFacts:
-    formulas: dict[int, str] = field(default_factory=dict)       # by grid.cell_key
-    formats: dict[int, str] = field(default_factory=dict)        # by grid.cell_key
+    formulas: dict[int, str] = field(default_factory=dict)       # text by grid.cell_key, only if asked for
     hidden_rows: set[int] = field(default_factory=set)
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
 
@@ -63,37 +69,80 @@ def style_formats(zf: zipfile.ZipFile) -> list[str]:
     return out
 
 
-def scan_sheet(xml: bytes, formats: list[str]) -> SheetFacts:
-    """Three targeted passes (formulas, styled cells, error cells) instead of parsing every cell."""
-    first = _FIRST_CELL.search(xml)
-    if first is not None and b' r="' not in first.group(0):
-        raise NoAddresses()
+def shown_formats(formats: list[str]) -> list[str | None]:
+    """The style table as CellFacts keeps it: None where a style shows General."""
+    return [None if code == "General" else code for code in formats]
+
+
+def pieces(stream, size: int = CHUNK):
+    """The sheet XML in pieces that end at a row's end, so no cell is cut and the whole
+    (73 MB at 100,000 rows) is never held at once."""
+    rest = b""
+    while True:
+        block = stream.read(size)
+        if not block:
+            if rest:
+                yield rest
+            return
+        data = rest + block
+        end = data.rfind(b"</row>")
+        if end >= 0:
+            end += len(b"</row>")
+        else:       # prefixed tags (</x:row>): rare, a regular scan is fine
+            ends = [m.end() for m in _ROW_END.finditer(data)]
+            end = ends[-1] if ends else -1
+        if end < 0:
+            rest = data
+            continue
+        yield data[:end]
+        rest = data[end:]
+
+
+def scan_sheet(xml_pieces, cells: CellFacts, *, formula_text: bool = False) -> SheetFacts:
+    """Formula flags and styles into `cells`; error values, hidden rows (and formula text if
+    asked) into the returned facts. One fast pass per fact over each piece."""
     facts = SheetFacts()
     cols: dict[bytes, int] = {}
-
-    def col(letters: bytes) -> int:
-        c = cols.get(letters)
-        if c is None:
-            c = cols[letters] = column_index(letters.decode())
-        return c
-
-    for m in _FORMULA_CELL.finditer(xml):     # finditer: no million-entry list of matches
-        letters, row, text = m.groups()
-        body = (text or b"").decode("utf-8", "replace")
-        facts.formulas[int(row) * CELL_KEY_WIDTH + col(letters)] = "=" + (unescape(body) if "&" in body else body)
-    shown = {str(i).encode(): code for i, code in enumerate(formats) if code != "General"}
-    if shown:
-        formats = facts.formats
-        for m in _STYLED_VALUE.finditer(xml):
-            code = shown.get(m.group(3))
-            if code is not None:
-                formats[int(m.group(2)) * CELL_KEY_WIDTH + col(m.group(1))] = code   # grid.cell_key, inlined
-    if b't="e"' in xml:         # most sheets have no error cell: skip the slower pass
-        for letters, row, text in _ERROR_VALUE.findall(xml):
-            facts.errors[(int(row), col(letters))] = unescape(text.decode("utf-8", "replace"))
-    if b'hidden="' in xml:
-        facts.hidden_rows = {int(r) for r in _HIDDEN_ROW.findall(xml)}
+    # style index as written in the XML → index, for the styles that show something other than General
+    shown = {str(i).encode(): i for i, code in enumerate(cells.style_formats) if code is not None and i <= 0xFFFF}
+    first = True
+    for xml in xml_pieces:
+        if first:
+            found = _FIRST_CELL.search(xml)
+            if found is not None:
+                if b' r="' not in found.group(0):
+                    raise NoAddresses()
+                first = False
+        fast = xml.count(b"<c ") == xml.count(b'<c r="') and b":c " not in xml
+        formula_re, styled_re = (_FAST_FORMULA, _FAST_STYLED) if fast else (_FORMULA_CELL, _STYLED_VALUE)
+        flags, styles, nrows, ncols = cells.flags, cells.styles, cells.nrows, cells.ncols
+        for letters, row, text in formula_re.findall(xml):
+            col = cols.get(letters) or cols.setdefault(letters, column_index(letters.decode()))
+            r = int(row)
+            if r <= nrows and col <= ncols:
+                flags[(r - 1) * ncols + col - 1] = 1
+            else:
+                cells.set_formula(r, col)
+            if formula_text:
+                body = text.decode("utf-8", "replace")
+                facts.formulas[r * CELL_KEY_WIDTH + col] = "=" + (unescape(body) if "&" in body else body)
+        if shown:
+            for letters, row, style in styled_re.findall(xml):
+                s = shown.get(style)
+                if s is not None:
+                    col = cols.get(letters) or cols.setdefault(letters, column_index(letters.decode()))
+                    r = int(row)
+                    if r <= nrows and col <= ncols:
+                        styles[(r - 1) * ncols + col - 1] = s
+                    else:
+                        cells.set_style(r, col, s)
+        if b't="e"' in xml:         # most sheets have no error cell: skip the slower pass
+            for letters, row, text in _ERROR_VALUE.findall(xml):
+                facts.errors[(int(row), column_index(letters.decode()))] = unescape(text.decode("utf-8", "replace"))
+        if b'hidden="' in xml:
+            facts.hidden_rows.update(int(r) for r in _HIDDEN_ROW.findall(xml))
     return facts
+
 
 def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     """Sheet title → part name inside the package."""
@@ -107,10 +156,19 @@ def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def scan_package(path) -> dict[str, SheetFacts]:
-    """Facts for every worksheet of an xlsx/xlsm, by sheet title."""
+def scan_package(path, grids: dict, *, formula_text: bool = False) -> dict[str, SheetFacts]:
+    """Facts for every worksheet of an xlsx/xlsm that has a grid, by sheet title; each grid gets
+    its CellFacts (sized to its values) filled in place."""
+    out = {}
     with zipfile.ZipFile(path) as zf:
-        formats = style_formats(zf)
+        formats = shown_formats(style_formats(zf))
         names = set(zf.namelist())
-        return {title: scan_sheet(zf.read(part), formats)
-                for title, part in sheet_parts(zf).items() if part in names}
+        for title, part in sheet_parts(zf).items():
+            grid = grids.get(title)
+            if grid is None or part not in names:
+                continue
+            cells = CellFacts(grid.nrows, grid.ncols, formats)
+            with zf.open(part) as stream:
+                out[title] = scan_sheet(pieces(stream), cells, formula_text=formula_text)
+            grid.facts = cells
+    return out

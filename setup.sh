@@ -16,5 +16,6 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e ".[test]"
+.venv/bin/python -m compileall -q macros_py >/dev/null   # bytecode once: each button click starts a new Python
 echo "== giamngheo validate workbooks/van_quan_2021.xlsx"
 .venv/bin/giamngheo validate workbooks/van_quan_2021.xlsx

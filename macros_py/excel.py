@@ -277,9 +277,36 @@ def run(book, tag: str, **kwargs) -> dict | None:
     except OfficerError as exc:
         book.app.alert(str(exc), title=TITLE, mode="critical")
     except Exception as exc:  # never a traceback window for an officer
-        book.app.alert(f"Lỗi không mong đợi ({type(exc).__name__}: {exc}). Hãy báo cho bộ phận CNTT.",
+        log = log_error(tag)
+        where = f" Chi tiết đã ghi vào tệp '{log}'; hãy gửi tệp này" if log else " Hãy báo"
+        book.app.alert(f"Lỗi không mong đợi ({type(exc).__name__}: {exc}).{where} cho bộ phận CNTT.",
                        title=TITLE, mode="critical")
     return None
+
+
+def log_path() -> Path:
+    """%USERPROFILE%\\.giamngheo\\giamngheo.log, beside the add-in's config: where IT looks."""
+    return Path.home() / ".giamngheo" / "giamngheo.log"
+
+
+def log_error(tag: str) -> Path | None:
+    """Append the current exception's traceback to the log (kept under ~1 MB); None if it cannot be written."""
+    import platform
+    import sys
+    import traceback
+    from datetime import datetime
+
+    path = log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists() and path.stat().st_size > 1_000_000:
+            path.replace(path.with_suffix(".log.1"))
+        with path.open("a", encoding="utf-8") as f:
+            f.write(f"=== {datetime.now():%Y-%m-%d %H:%M:%S} nút '{tag}' · Python {platform.python_version()} · "
+                    f"{sys.platform}\n{traceback.format_exc()}\n")
+    except OSError:
+        return None
+    return path
 
 
 def dispatch(tag: str) -> None:
@@ -290,4 +317,9 @@ def dispatch(tag: str) -> None:
     sys.modules.setdefault("pandas", None)
     import xlwings as xw
 
-    run(xw.Book.caller(), tag)
+    try:
+        book = xw.Book.caller()
+    except Exception:   # xlwings shows the traceback itself; the log keeps it for IT
+        log_error(tag)
+        raise
+    run(book, tag)

@@ -3,9 +3,12 @@
 Starts from the ribbon add-in template that the pinned xlwings ships (its VBA
 matches the Python package's version), replaces the ribbon XML with ours, and
 rewrites the VBA project following [MS-OVBA]: the template's RibbonMyAddin module
-becomes GiamNgheo with our source, PROJECT_NAME becomes "giamngheo", and every
-module is stored as compressed source with MODULEOFFSET 0. `_VBA_PROJECT` stays at
-version 0xFFFF, so Excel recompiles from source, as with xlwings' own add-ins.
+becomes RibbonGiamNgheo with our source (VBA names are case-insensitive, so the
+module must not be named like the project "giamngheo"), PROJECT_NAME becomes
+"giamngheo", xlwings' file and environment readers take Unicode paths
+(xlwings_unicode), and every module is stored as compressed source with
+MODULEOFFSET 0. `_VBA_PROJECT` stays at version 0xFFFF, so Excel recompiles from
+source, as with xlwings' own add-ins.
 """
 from __future__ import annotations
 
@@ -14,12 +17,13 @@ import struct
 import zipfile
 from pathlib import Path
 
+from ..errors import OfficerError
 from .cfb import write_cfb
 from .ovba_compression import compress as _compress
+from .xlwings_unicode import patch as _unicode_paths
 
-ADDIN_DIR = Path(__file__).resolve().parents[2] / "addin"
 PROJECT = "giamngheo"
-MODULE = "GiamNgheo"
+MODULE = "RibbonGiamNgheo"
 TEMPLATE_MODULE = "RibbonMyAddin"
 CODEPAGE = "cp1252"
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
@@ -27,6 +31,33 @@ FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 # [MS-OVBA] 2.3.4.2 dir stream record ids used here
 PROJECTNAME, PROJECTVERSION, MODULENAME, MODULENAMEUNICODE = 0x0004, 0x0009, 0x0019, 0x0047
 MODULESTREAMNAME, MODULESTREAMNAME_UNICODE, MODULEOFFSET = 0x001A, 0x0032, 0x0031
+
+
+def _addin_dir() -> Path:
+    """addin/ of a source checkout (or editable install), else the copy a wheel carries (pyproject's package-dir)."""
+    here = Path(__file__).resolve().parent
+    shipped = here / "files"
+    return shipped if (shipped / f"{PROJECT}.xlam").is_file() else here.parents[1] / "addin"
+
+
+ADDIN_DIR = _addin_dir()
+
+
+class BuildError(OfficerError):
+    """The add-in cannot be built here; the message is for IT (Vietnamese)."""
+
+
+def _readers():
+    """olefile and oletools read the template's VBA; they come with the 'addin' extra."""
+    try:
+        import olefile
+        from oletools.olevba import decompress_stream
+    except ImportError:
+        raise BuildError("Lệnh 'giamngheo addin build' cần gói oletools (phần thêm 'addin' của giamngheo). "
+                         "Hãy cài thêm: pip install \"giamngheo[addin]\" (cài từ thư mục nguồn thì: "
+                         "pip install \"<thư mục giamngheo>[addin]\"), rồi chạy lại. "
+                         "Cài và dùng add-in không cần gói này.") from None
+    return olefile, decompress_stream
 
 
 def template_path() -> Path:
@@ -57,9 +88,7 @@ def pack_dir(records: list[tuple[int, bytes]]) -> bytes:
 
 
 def _decompress(data: bytes) -> bytes:
-    from oletools.olevba import decompress_stream
-
-    return bytes(decompress_stream(bytearray(data)))
+    return bytes(_readers()[1](bytearray(data)))
 
 
 def _vba_text(text: str) -> bytes:
@@ -69,9 +98,7 @@ def _vba_text(text: str) -> bytes:
 
 
 def rewrite_vba(project_bin: bytes, module_source: str) -> bytes:
-    import olefile
-
-    ole = olefile.OleFileIO(project_bin)
+    ole = _readers()[0].OleFileIO(project_bin)
     streams = {"/".join(e): ole.openstream("/".join(e)).read() for e in ole.listdir()}
     records = parse_dir(_decompress(streams["VBA/dir"]))
     out: list[tuple[int, bytes]] = []
@@ -98,6 +125,9 @@ def rewrite_vba(project_bin: bytes, module_source: str) -> bytes:
             source, name = _vba_text(module_source), MODULE
         elif b"PROJECT_NAME As String" in source:
             source = re.sub(rb'(Const PROJECT_NAME As String = )"[^"]*"', rb'\1"' + PROJECT.encode() + b'"', source)
+            text = source.decode(CODEPAGE)
+            newline = "\r\n" if "\r\n" in text else "\n"     # xlwings 0.37.8 stores this module with LF
+            source = _unicode_paths(text.replace("\r\n", "\n")).replace("\n", newline).encode(CODEPAGE)
         streams[f"VBA/{name}"] = _compress(source)
         names.append(name)
     streams["VBA/dir"] = _compress(pack_dir(out))

@@ -19,7 +19,8 @@ class _Node:
         self.name, self.kind, self.data = name, kind, data
         self.children: dict[str, _Node] = {}
         self.sid = 0
-        self.start, self.size = END, len(data)
+        # [MS-CFB] 2.6.3: a storage's start sector MUST be 0; an empty stream has none (ENDOFCHAIN)
+        self.start, self.size = (0 if kind == 1 else END), len(data)
         self.left = self.right = self.child = NOSTREAM
 
 

@@ -62,14 +62,22 @@ def _compress_chunk(data: bytes) -> bytes:
 
 
 def compress(data: bytes) -> bytes:
-    """A CompressedContainer: signature byte, then one chunk per 4096 bytes of input."""
+    """A CompressedContainer: signature byte, then one chunk per 4096 bytes of input.
+
+    A chunk whose tokens would exceed 4096 bytes is stored raw, which is exact only for a
+    full 4096-byte chunk: a raw chunk always decompresses to 4096 bytes (2.4.1.3.3), so a
+    short final chunk stored raw would come back padded with NULs. Such a final chunk (over
+    3640 bytes with next to no repeats; never VBA source text) is refused instead.
+    """
     out = bytearray(b"\x01")
     for start in range(0, len(data), CHUNK):
         chunk = data[start:start + CHUNK]
         body = _compress_chunk(chunk)
-        if len(body) > CHUNK:
-            # Incompressible: stored raw, always 4096 bytes (2.4.1.3.7 pads a short one with zeros).
-            out += struct.pack("<H", (CHUNK - 1) | 0x3000) + chunk.ljust(CHUNK, b"\0")
-            continue
-        out += struct.pack("<H", (len(body) + 2 - 3) | 0x3000 | 0x8000) + body
+        if len(body) <= CHUNK:
+            out += struct.pack("<H", (len(body) + 2 - 3) | 0x3000 | 0x8000) + body
+        elif len(chunk) == CHUNK:
+            out += struct.pack("<H", (CHUNK - 1) | 0x3000) + chunk
+        else:
+            raise ValueError(f"the last {len(chunk)} bytes do not compress and a raw chunk would pad them "
+                             "to 4096 bytes: cannot be stored exactly")
     return bytes(out)

@@ -1,0 +1,195 @@
+"""The sheet "Biểu đồ": native Excel bar charts by unit, live on the table's formulas.
+
+Which charts a form has is data (`[[charts]]` in its spec): each series is a column or an
+expression in the officers' notation. Officers paste these charts into their reports, and the
+receiver may have no add-in, so the charts are ordinary Excel charts (xlsxwriter) over cells:
+
+- hidden helper columns read each unit's figures from the table (`='Biểu'!E9`, `='Biểu'!D9-'Biểu'!F9`),
+  #N/A (a gap in the chart, never a false 0) while an input the series needs is blank, and a sort
+  key with the unit's position as tie-break;
+- a visible block lists the units sorted by the first series, largest first, with classic
+  functions only (LARGE, MATCH, INDEX: Excel 2007 and LibreOffice alike), so the order follows
+  the figures when officers correct them;
+- the charts plot the visible block. Cached values are written with every formula, so previews
+  that never recalculate show the charts too.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..core.coords import column_letter
+from ..forms import formulas, notation
+from ..forms.notation import Expr
+from ..forms.spec import Chart, Form
+from .layout import Layout
+
+CHART_SHEET = "Biểu đồ"
+FONT = "Times New Roman"
+CHART_WIDTH = 760                 # pixels: the printable width of an A4 portrait page
+CHART_COLUMNS = 12                # default columns (64 px) the charts span; data starts after them
+ROW_PX = 20                       # xlsxwriter's default row height in pixels
+PAGE_ROWS = 56                    # rows of one A4 portrait page at the scale that fits the charts' width
+FIRST_ROW = 2                     # 0-based: a title line and a blank line above the first chart
+MISSING_KEY = -1e6                # sort key of a unit whose figure is not there yet (sorts last)
+TIE_DIVISOR = 10_000_000          # unit i's key is lowered by i / TIE_DIVISOR: equal figures keep table order
+
+
+@dataclass(frozen=True)
+class SeriesPlan:
+    name: str
+    expr: Expr
+    inputs: tuple[str, ...]       # input columns the figure needs (blank input → #N/A)
+    decimals: int
+
+
+def input_columns(form: Form, expr: Expr) -> tuple[str, ...]:
+    """The input columns an expression rests on, through the form's row formulas: '3' → ('1', '2')."""
+    seen: list[str] = []
+    todo = list(notation.columns_of(expr))
+    while todo:
+        number = todo.pop(0)
+        if number in seen:
+            continue
+        computed = formulas.row_expr(form.column(number))
+        if computed is None:
+            seen.append(number)
+        else:
+            todo += notation.columns_of(computed)
+    return tuple(n for n in (c.number for c in form.columns) if n in seen)
+
+
+def series_plans(form: Form, chart: Chart) -> list[SeriesPlan]:
+    plans = []
+    for s in chart.series:
+        cols = notation.columns_of(s.value)
+        plans.append(SeriesPlan(s.name, s.value, input_columns(form, s.value),
+                                max((form.column(n).decimals for n in cols), default=0)))
+    return plans
+
+
+def figure(plan: SeriesPlan, inputs: dict[str, float | None], values: dict[str, float | None]) -> float | None:
+    """What the helper cell shows: None (#N/A) while an input is blank, else the expression."""
+    if any(inputs.get(n) is None for n in plan.inputs):
+        return None
+    return notation.evaluate(plan.expr, values)
+
+
+def sort_key(value: float | None, position: int) -> float:
+    """The helper key, computed exactly as its formula does."""
+    return (MISSING_KEY if value is None else value) - position / TIE_DIVISOR
+
+
+def _number_format(decimals: int) -> str:
+    return "#,##0" + ("." + "0" * decimals if decimals else "")
+
+
+def write_charts(wb, layout: Layout, table_sheet: str) -> None:
+    """Add the sheet "Biểu đồ" with the form's charts over the units of `table_sheet`; a form
+    without charts, or a table without units, gets no sheet."""
+    form = layout.form
+    if not form.charts or not layout.units:
+        return
+    ws = wb.add_worksheet(CHART_SHEET)
+    src = "'" + table_sheet.replace("'", "''") + "'"     # quoted always: Vietnamese names, spaces
+    letters, rows, n = layout.letters, layout.unit_rows, len(layout.units)
+    unit_letter = letters[form.unit_column.number]
+    f_title = wb.add_format({"font_name": FONT, "bold": True, "font_size": 13})
+    f_head = wb.add_format({"font_name": FONT, "bold": True, "border": 1, "text_wrap": True, "valign": "vcenter"})
+    f_text = wb.add_format({"font_name": FONT, "border": 1})
+    f_key = wb.add_format({"font_name": FONT})
+    ws.write_string(0, 0, f"Biểu đồ: {layout.title}", f_title)
+
+    inputs = [u.inputs for u in layout.units]
+    values = [layout.row_values(u) for u in layout.units]
+    most = max(len(ch.series) for ch in form.charts)
+    data_col = CHART_COLUMNS + 1                   # the sorted block: unit, then each series
+    helper_col = data_col + most + 2               # hidden: unit, each series, key, position
+    ws.set_column(data_col, data_col, 18)
+    ws.set_column(data_col + 1, data_col + most, 12)
+    ws.set_column(helper_col, helper_col + most + 2, None, None, {"hidden": True})
+
+    top, page_top, breaks = FIRST_ROW, 0, []
+    for chart in form.charts:
+        plans = series_plans(form, chart)
+        m = len(plans)
+        f_nums = [wb.add_format({"font_name": FONT, "border": 1, "num_format": _number_format(p.decimals)})
+                  for p in plans]
+        head, first = top, top + 1                  # header row, then n unit rows
+        last = first + n - 1
+        ws.write_string(head, data_col, chart.category_axis, f_head)
+        for j, p in enumerate(plans):
+            ws.write_string(head, data_col + 1 + j, p.name, f_head)
+        ws.write_string(head, helper_col, "Đơn vị (theo thứ tự trong biểu)", f_key)
+        key_col, pos_col = helper_col + 1 + m, helper_col + 2 + m
+
+        def helper_range(col: int) -> str:
+            a = column_letter(col + 1)
+            return f"${a}${first + 1}:${a}${last + 1}"
+
+        figures = []
+        for i, (row, unit) in enumerate(zip(rows, layout.units)):
+            r = first + i
+            ws.write_formula(r, helper_col, f"={src}!{unit_letter}{row}", f_key, unit.name)
+            row_figures = []
+            for j, p in enumerate(plans):
+                body = notation.to_excel(p.expr, lambda number, row=row: f"{src}!{letters[number]}{row}")
+                blanks = ",".join(f'{src}!{letters[c]}{row}=""' for c in p.inputs)
+                value = figure(p, inputs[i], values[i])
+                row_figures.append(value)
+                ws.write_formula(r, helper_col + 1 + j, f"=IF(OR({blanks}),NA(),{body})" if blanks else f"={body}",
+                                 f_key, "#N/A" if value is None else value)
+            figures.append(row_figures)
+            first_figure = column_letter(helper_col + 2) + str(r + 1)
+            ws.write_formula(r, key_col, f"=IF(ISNUMBER({first_figure}),{first_figure},{MISSING_KEY:.0f})"
+                                         f"-{i + 1}/{TIE_DIVISOR}", f_key, sort_key(row_figures[0], i + 1))
+        order = sorted(range(n), key=lambda i: sort_key(figures[i][0], i + 1), reverse=True)
+        keys = helper_range(key_col)
+        for k, i in enumerate(order):
+            r = first + k
+            ws.write_formula(r, pos_col, f"=MATCH(LARGE({keys},{k + 1}),{keys},0)", f_key, i + 1)
+            pos = f"${column_letter(pos_col + 1)}{r + 1}"
+            ws.write_formula(r, data_col, f"=INDEX({helper_range(helper_col)},{pos})", f_text, layout.units[i].name)
+            for j in range(m):
+                value = figures[i][j]
+                ws.write_formula(r, data_col + 1 + j, f"=INDEX({helper_range(helper_col + 1 + j)},{pos})",
+                                 f_nums[j], "#N/A" if value is None else value)
+
+        height = max(300, 100 + n * max(20, m * 10 + 6))   # room for every unit's name
+        ws.insert_chart(top, 0, _bar_chart(wb, chart, plans, (first, last, data_col), height),
+                        {"object_position": 1})
+        span = max(-(-height // ROW_PX), n + 1) + 1
+        if top > page_top + FIRST_ROW and top + span - page_top > PAGE_ROWS:   # never cut a chart in two
+            breaks.append(top)
+            page_top = top
+        top += span
+    ws.set_h_pagebreaks(breaks)
+    ws.print_area(0, 0, top, CHART_COLUMNS - 1)
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.center_horizontally()
+
+
+def _bar_chart(wb, chart: Chart, plans: list[SeriesPlan], block: tuple[int, int, int], height: int):
+    """Clustered horizontal bars; categories top-down in the block's (sorted) order."""
+    first, last, data_col = block
+    bar = wb.add_chart({"type": "bar"})
+    font = {"name": FONT, "size": 9}
+    for j, p in enumerate(plans):
+        bar.add_series({
+            "name": p.name,
+            "categories": [CHART_SHEET, first, data_col, last, data_col],
+            "values": [CHART_SHEET, first, data_col + 1 + j, last, data_col + 1 + j],
+            "data_labels": {"value": True, "num_format": _number_format(p.decimals),
+                            "font": {"name": FONT, "size": 8}},
+            "gap": 60,
+        })
+    bar.set_title({"name": chart.title, "name_font": {"name": FONT, "size": 12, "bold": True}})
+    # In a bar chart xlsxwriter's x axis is the horizontal value axis, y the category axis.
+    bar.set_x_axis({"name": chart.axis, "name_font": dict(font, bold=False), "num_font": font,
+                    "num_format": _number_format(max(p.decimals for p in plans))})
+    bar.set_y_axis({"name": chart.category_axis, "name_font": dict(font, bold=False), "num_font": font,
+                    "reverse": True, "crossing": "max", "interval_unit": 1})   # largest on top, the value axis still below
+    bar.set_legend({"position": "bottom", "font": font})
+    bar.show_blanks_as("gap")
+    bar.set_size({"width": CHART_WIDTH, "height": height})
+    return bar

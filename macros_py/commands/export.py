@@ -5,7 +5,6 @@ would take for a formula is written inert. Parquet needs pyarrow, an optional ex
 """
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from .frames import ManyRead, gather, long_frame
 
 FORMATS = (".csv", ".xlsx", ".parquet")
 PARQUET_EXTRA = "pip install giamngheo[parquet]"
+TEXT_COLUMNS = ("unit", "level", "kind", "form", "column", "column_name", "source", "sheet")
 
 
 @dataclass
@@ -29,6 +29,14 @@ def _inert(value):
     return value
 
 
+def _has_pyarrow() -> bool:
+    try:
+        import pyarrow  # noqa: F401  (pandas writes Parquet through it)
+    except ImportError:
+        return False
+    return True
+
+
 def export(paths: list[Path], out: Path, *, force: bool = False, form: str | None = None) -> ExportResult:
     """Read every table under `paths` and write the long format to `out` (atomically); refuse before
     reading anything when the format is unknown or needs a missing library."""
@@ -38,7 +46,7 @@ def export(paths: list[Path], out: Path, *, force: bool = False, form: str | Non
     suffix = out.suffix.lower()
     if suffix not in FORMATS:
         raise UsageError(f"Tệp ra '{out.name}' phải có đuôi .csv, .xlsx hoặc .parquet.")
-    if suffix == ".parquet" and importlib.util.find_spec("pyarrow") is None:
+    if suffix == ".parquet" and not _has_pyarrow():
         raise UsageError(f"Ghi tệp Parquet cần gói pyarrow, máy này chưa có. Hãy cài: {PARQUET_EXTRA}")
     check_output(out, force)
     got = gather(paths, form)
@@ -48,7 +56,7 @@ def export(paths: list[Path], out: Path, *, force: bool = False, form: str | Non
     with atomic_output(out, force, tuple(Path(p) for p in paths)) as tmp:
         if suffix == ".csv":
             safe = df.copy()
-            for column in safe.select_dtypes(include="object").columns:
+            for column in TEXT_COLUMNS:
                 safe[column] = safe[column].map(_inert)
             safe.to_csv(tmp, index=False, encoding="utf-8-sig")
         elif suffix == ".xlsx":

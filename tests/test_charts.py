@@ -189,3 +189,18 @@ def test_a_form_without_charts_gets_no_chart_sheet(tmp_path):
     write_new_workbook(make_layout(form, van_quan_units(), year=2021), path, charts=True)
     assert CHART_SHEET not in openpyxl.load_workbook(path).sheetnames and not charts_of(path)
     assert all(f.charts for f in forms().values())   # every shipped form describes its charts
+
+
+def test_a_chart_of_many_units_shows_the_largest_forty_and_says_so(tmp_path):
+    from macros_py.write.layout import Unit
+
+    units = [Unit(f"Xã số {i}", {"1": 1000.0, "2": float(i), "4": float(i // 2), "5": 0.1 * (i // 2),
+                                  "8": 10.0, "10": 5.0, "11": 0.5}) for i in range(1, 46)]
+    path = tmp_path / "tinh.xlsx"
+    write_new_workbook(make_layout(get_form(), units, year=2026), path, charts=True)
+    first = charts_of(path)[0]
+    assert first["title"] == "Tỷ lệ hộ nghèo đầu năm và cuối năm theo đơn vị (40 đơn vị đứng đầu trong 45)"
+    rates = {f"Xã số {i}": i / 1000 * 100 for i in range(1, 46)}        # column 3 = 2/1x100
+    top = sorted(rates, key=rates.get, reverse=True)[:40]
+    assert read_range(path, first["series"][0]["categories"]) == top
+    assert read_range(path, first["series"][0]["values"]) == pytest.approx([rates[u] for u in top])

@@ -130,3 +130,13 @@ def test_text_that_looks_like_a_formula_stays_text_in_the_csv(tmp_path):
     assert main(["export", str(book), "-o", str(out)]) == 0
     units = set(pd.read_csv(out, encoding="utf-8-sig").unit)
     assert "'=HYPERLINK(\"http://x\")" in units and "Yên Phúc" in units
+
+
+def test_the_malformed_corpus_is_listed_file_by_file(tmp_path, capsys):
+    corpus = ROOT / "tests" / "corpus"
+    out = tmp_path / "du_lieu.csv"
+    code = main(["export", str(corpus), "-o", str(out)])
+    err = capsys.readouterr().err
+    assert code in (0, 2) and "Lỗi không mong đợi" not in err and "Traceback" not in err
+    for bad in ("encrypted.xlsx", "entity_bomb.xlsx", "truncated.xlsx", "not_a_workbook.xlsx"):
+        assert f"Bỏ qua '{corpus / bad}'" in err, bad

@@ -133,6 +133,11 @@ def test_findings_has_one_row_per_finding_with_the_json_fields(tmp_path):
     assert (e10.expected, e10.actual, e10.row, e10.column, e10.sheet) == (7.36, 3.76, 10, "E", "Biểu")
     assert "7,36" in e10.message
     assert set(df.form) == {"chi-tieu-giam-ngheo-btxh"} and set(df.path) == {str(path)}
+    from macros_py.engines.file import WorkbookError
+
+    (tmp_path / "anh.xlsx").write_bytes(b"\xff\xd8\xff\xe0 a photo")
+    with pytest.raises(WorkbookError, match="anh.xlsx"):
+        gn.findings(tmp_path / "anh.xlsx")
     broken = gn.findings(typed_van_quan(tmp_path / "vq.xlsx", {"D9": 89}))
     culprit = broken[broken.rule == "likely-culprit"].iloc[0]
     assert (culprit.cell, culprit.expected, culprit.actual) == ("D9", 41, 89) and "E9" in culprit.follows

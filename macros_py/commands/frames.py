@@ -27,6 +27,7 @@ LEVELS = {"xã": "xã", "phường": "xã", "thị trấn": "xã", "huyện": "h
 _LEVEL_WORD = "|".join(sorted(LEVELS, key=len, reverse=True))
 _YEAR = re.compile(r"\bnăm\s+((?:19|20)\d\d)\b", re.IGNORECASE)
 _FILE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+HEADER_ROWS = 4      # column headers span at most this many rows above the numbering row
 REFORM_YEAR = 2026   # from 1 July 2025 communes report straight to the province: plans from 2026 on
 
 
@@ -53,14 +54,15 @@ def _text(value: object) -> str:
 
 def title_and_header(grid, table: Table) -> tuple[list[str], list[str]]:
     """Text above the table: title lines (the national header, the office, the title, the date: rows
-    of one or two cells) until the first row of column headers (three cells or more), then the headers."""
+    of one or two cells) until the column headers (a row of three cells or more, at most
+    HEADER_ROWS above the numbering row), then the headers."""
     titles: list[str] = []
     header: list[str] = []
     for r in range(1, table.numbering_row + 1):
-        texts = [_text(v) for v in grid.values[r - 1] if isinstance(v, str) and v.strip()] \
-            if r <= len(grid.values) else []
-        filled = sum(1 for v in (grid.values[r - 1] if r <= len(grid.values) else ()) if v not in (None, ""))
-        if header or filled >= 3:
+        line = grid.values[r - 1] if r <= len(grid.values) else ()
+        texts = [_text(v) for v in line if isinstance(v, str) and v.strip()]
+        filled = sum(1 for v in line if v not in (None, ""))
+        if header or (filled >= 3 and r >= table.numbering_row - HEADER_ROWS):
             header += texts
         else:
             titles += texts
@@ -112,7 +114,8 @@ def _unit_level(grid, table: Table, level: str | None, year: int | None) -> str 
     thành phố', 'Đơn vị (cấp xã)'), else the level below the reporting unit (a province's units
     are districts until the 2025 reform, communes after it)."""
     col = table.columns[table.form.unit_column.number]
-    header = " ".join(_text(grid.value(r, col)) for r in range(max(1, table.numbering_row - 4), table.numbering_row + 1)
+    header = " ".join(_text(grid.value(r, col)) for r in range(max(1, table.numbering_row - HEADER_ROWS),
+                                                                table.numbering_row + 1)
                       if isinstance(grid.value(r, col), str)).casefold()
     found = [(header.find(w), LEVELS[w]) for w in LEVELS if re.search(rf"\b{w}\b", header)]
     if found:
@@ -253,6 +256,9 @@ def gather(paths, form: str | None = None) -> ManyRead:
         except WorkbookError as exc:
             result.skipped.append((str(f), str(exc)))
             continue
+        except Exception as exc:  # one strange file never stops a province's export
+            result.skipped.append((str(f), f"Lỗi không mong đợi khi đọc tệp ({type(exc).__name__}); tệp được bỏ qua."))
+            continue
         if not tables:
             result.skipped.append((str(f), "Không tìm thấy biểu nào đã biết trong tệp."))
             continue
@@ -303,8 +309,12 @@ def findings(path):
     from .validate import validate_file
 
     result = validate_file(Path(path))
+    if result.status == "unreadable":
+        from ..engines.file import WorkbookError
+
+        raise WorkbookError(result.error)
     if result.status != "ok":
-        raise NoTableError(result.error or f"Không đọc được tệp '{path}'.")
+        raise NoTableError(result.error)
     rows = [{"path": result.path, "sheet": s.name, "form": s.table.form.id, **f.to_json()}
             for s in result.sheets for f in s.findings]
     for r in rows:

@@ -26,6 +26,7 @@ from .layout import Layout
 CHART_SHEET = "Biểu đồ"
 FONT = "Times New Roman"
 CHART_WIDTH = 760                 # pixels: the printable width of an A4 portrait page
+MAX_CHART_UNITS = 40              # a chart of a province's hundred communes shows the 40 largest (all are listed)
 CHART_COLUMNS = 12                # default columns (64 px) the charts span; data starts after them
 ROW_PX = 20                       # xlsxwriter's default row height in pixels
 PAGE_ROWS = 56                    # rows of one A4 portrait page at the scale that fits the charts' width
@@ -129,7 +130,7 @@ def write_charts(wb, layout: Layout, table_sheet: str) -> None:
         figures = []
         for i, (row, unit) in enumerate(zip(rows, layout.units)):
             r = first + i
-            ws.write_formula(r, helper_col, f"={src}!{unit_letter}{row}", f_key, unit.name)
+            ws.write_formula(r, helper_col, f'={src}!{unit_letter}{row}&""', f_key, unit.name)   # blank → "", not 0
             row_figures = []
             for j, p in enumerate(plans):
                 body = notation.to_excel(p.expr, lambda number, row=row: f"{src}!{letters[number]}{row}")
@@ -154,8 +155,10 @@ def write_charts(wb, layout: Layout, table_sheet: str) -> None:
                 ws.write_formula(r, data_col + 1 + j, f"=INDEX({helper_range(helper_col + 1 + j)},{pos})",
                                  f_nums[j], "#N/A" if value is None else value)
 
-        height = max(300, 100 + n * max(20, m * 10 + 6))   # room for every unit's name
-        ws.insert_chart(top, 0, _bar_chart(wb, chart, plans, (first, last, data_col), height),
+        shown = min(n, MAX_CHART_UNITS)
+        height = max(300, 100 + shown * max(20, m * 9 + 6))   # room for every unit's name
+        title = chart.title if shown == n else f"{chart.title} ({shown} đơn vị đứng đầu trong {n})"
+        ws.insert_chart(top, 0, _bar_chart(wb, title, chart, plans, (first, first + shown - 1, data_col), height),
                         {"object_position": 1})
         span = max(-(-height // ROW_PX), n + 1) + 1
         if top > page_top + FIRST_ROW and top + span - page_top > PAGE_ROWS:   # never cut a chart in two
@@ -169,7 +172,7 @@ def write_charts(wb, layout: Layout, table_sheet: str) -> None:
     ws.center_horizontally()
 
 
-def _bar_chart(wb, chart: Chart, plans: list[SeriesPlan], block: tuple[int, int, int], height: int):
+def _bar_chart(wb, title: str, chart: Chart, plans: list[SeriesPlan], block: tuple[int, int, int], height: int):
     """Clustered horizontal bars; categories top-down in the block's (sorted) order."""
     first, last, data_col = block
     bar = wb.add_chart({"type": "bar"})
@@ -183,7 +186,7 @@ def _bar_chart(wb, chart: Chart, plans: list[SeriesPlan], block: tuple[int, int,
                             "font": {"name": FONT, "size": 8}},
             "gap": 60,
         })
-    bar.set_title({"name": chart.title, "name_font": {"name": FONT, "size": 12, "bold": True}})
+    bar.set_title({"name": title, "name_font": {"name": FONT, "size": 12, "bold": True}})
     # In a bar chart xlsxwriter's x axis is the horizontal value axis, y the category axis.
     bar.set_x_axis({"name": chart.axis, "name_font": dict(font, bold=False), "num_font": font,
                     "num_format": _number_format(max(p.decimals for p in plans))})

@@ -204,3 +204,15 @@ def test_a_chart_of_many_units_shows_the_largest_forty_and_says_so(tmp_path):
     top = sorted(rates, key=rates.get, reverse=True)[:40]
     assert read_range(path, first["series"][0]["categories"]) == top
     assert read_range(path, first["series"][0]["values"]) == pytest.approx([rates[u] for u in top])
+
+
+def test_read_table_on_the_consolidated_workbook(consolidated):
+    import macros_py as gn
+
+    df = gn.read_table(consolidated)
+    rows = published("van_quan_2021_published.tsv", 0, 2)
+    assert df.attrs["sheet"] == "Biểu" and (df.attrs["unit"], df.attrs["level"], df.attrs["year"]) == \
+        ("Văn Quan", "huyện", 2021)
+    assert list(df.unit) == [n for n, _ in rows[:-1]] + ["Cộng"]
+    for number in ("1", "2", "3", "4", "6", "8", "9", "10", "12"):
+        assert list(df[number]) == pytest.approx([v[int(number) - 1] for _, v in rows], abs=1e-9), number

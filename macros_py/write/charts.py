@@ -95,44 +95,52 @@ def write_charts(wb, layout: Layout, table_sheet: str) -> None:
     letters, rows, n = layout.letters, layout.unit_rows, len(layout.units)
     unit_letter = letters[form.unit_column.number]
     f_title = wb.add_format({"font_name": FONT, "bold": True, "font_size": 13})
-    f_head = wb.add_format({"font_name": FONT, "bold": True, "border": 1, "text_wrap": True, "valign": "vcenter"})
+    f_head = wb.add_format({"font_name": FONT, "bold": True, "border": 1})
     f_text = wb.add_format({"font_name": FONT, "border": 1})
     f_key = wb.add_format({"font_name": FONT})
     ws.write_string(0, 0, f"Biểu đồ: {layout.title}", f_title)
 
     inputs = [u.inputs for u in layout.units]
     values = [layout.row_values(u) for u in layout.units]
-    most = max(len(ch.series) for ch in form.charts)
-    data_col = CHART_COLUMNS + 1                   # the sorted block: unit, then each series
-    helper_col = data_col + most + 2               # hidden: unit, each series, key, position
-    ws.set_column(data_col, data_col, 18)
-    ws.set_column(data_col + 1, data_col + most, 12)
-    ws.set_column(helper_col, helper_col + most + 2, None, None, {"hidden": True})
+    plans = [series_plans(form, chart) for chart in form.charts]
+    # Side by side from FIRST_ROW: each chart's sorted block (unit, series; visible, right of the charts),
+    # then each chart's helper block (unit, series, key, position; hidden columns).
+    blocks, col = [], CHART_COLUMNS + 1
+    for p in plans:
+        blocks.append(col)
+        ws.set_column(col, col, 18)
+        ws.set_column(col + 1, col + len(p), 16)
+        col += len(p) + 2
+    helpers = []
+    for p in plans:
+        helpers.append(col)
+        ws.set_column(col, col + len(p) + 2, None, None, {"hidden": True})
+        col += len(p) + 3
+    head, first = FIRST_ROW, FIRST_ROW + 1             # header row, then one row per unit
+    last = first + n - 1
+
+    def column_range(col: int) -> str:
+        a = column_letter(col + 1)
+        return f"${a}${first + 1}:${a}${last + 1}"
 
     top, page_top, breaks = FIRST_ROW, 0, []
-    for chart in form.charts:
-        plans = series_plans(form, chart)
-        m = len(plans)
+    for chart, series, data_col, helper_col in zip(form.charts, plans, blocks, helpers):
+        m = len(series)
         f_nums = [wb.add_format({"font_name": FONT, "border": 1, "num_format": _number_format(p.decimals)})
-                  for p in plans]
-        head, first = top, top + 1                  # header row, then n unit rows
-        last = first + n - 1
+                  for p in series]
+        ws.write_string(head - 1, data_col, chart.title, f_key)
         ws.write_string(head, data_col, chart.category_axis, f_head)
-        for j, p in enumerate(plans):
+        for j, p in enumerate(series):
             ws.write_string(head, data_col + 1 + j, p.name, f_head)
         ws.write_string(head, helper_col, "Đơn vị (theo thứ tự trong biểu)", f_key)
         key_col, pos_col = helper_col + 1 + m, helper_col + 2 + m
-
-        def helper_range(col: int) -> str:
-            a = column_letter(col + 1)
-            return f"${a}${first + 1}:${a}${last + 1}"
 
         figures = []
         for i, (row, unit) in enumerate(zip(rows, layout.units)):
             r = first + i
             ws.write_formula(r, helper_col, f'={src}!{unit_letter}{row}&""', f_key, unit.name)   # blank → "", not 0
             row_figures = []
-            for j, p in enumerate(plans):
+            for j, p in enumerate(series):
                 body = notation.to_excel(p.expr, lambda number, row=row: f"{src}!{letters[number]}{row}")
                 blanks = ",".join(f'{src}!{letters[c]}{row}=""' for c in p.inputs)
                 value = figure(p, inputs[i], values[i])
@@ -144,26 +152,26 @@ def write_charts(wb, layout: Layout, table_sheet: str) -> None:
             ws.write_formula(r, key_col, f"=IF(ISNUMBER({first_figure}),{first_figure},{MISSING_KEY:.0f})"
                                          f"-{i + 1}/{TIE_DIVISOR}", f_key, sort_key(row_figures[0], i + 1))
         order = sorted(range(n), key=lambda i: sort_key(figures[i][0], i + 1), reverse=True)
-        keys = helper_range(key_col)
+        keys = column_range(key_col)
         for k, i in enumerate(order):
             r = first + k
             ws.write_formula(r, pos_col, f"=MATCH(LARGE({keys},{k + 1}),{keys},0)", f_key, i + 1)
             pos = f"${column_letter(pos_col + 1)}{r + 1}"
-            ws.write_formula(r, data_col, f"=INDEX({helper_range(helper_col)},{pos})", f_text, layout.units[i].name)
+            ws.write_formula(r, data_col, f"=INDEX({column_range(helper_col)},{pos})", f_text, layout.units[i].name)
             for j in range(m):
                 value = figures[i][j]
-                ws.write_formula(r, data_col + 1 + j, f"=INDEX({helper_range(helper_col + 1 + j)},{pos})",
+                ws.write_formula(r, data_col + 1 + j, f"=INDEX({column_range(helper_col + 1 + j)},{pos})",
                                  f_nums[j], "#N/A" if value is None else value)
 
         shown = min(n, MAX_CHART_UNITS)
         height = max(300, 100 + shown * max(20, m * 9 + 6))   # room for every unit's name
         title = chart.title if shown == n else f"{chart.title} ({shown} đơn vị đứng đầu trong {n})"
-        ws.insert_chart(top, 0, _bar_chart(wb, title, chart, plans, (first, first + shown - 1, data_col), height),
-                        {"object_position": 1})
-        span = max(-(-height // ROW_PX), n + 1) + 1
+        span = -(-height // ROW_PX) + 1
         if top > page_top + FIRST_ROW and top + span - page_top > PAGE_ROWS:   # never cut a chart in two
             breaks.append(top)
             page_top = top
+        ws.insert_chart(top, 0, _bar_chart(wb, title, chart, series, (first, first + shown - 1, data_col), height),
+                        {"object_position": 1})
         top += span
     ws.set_h_pagebreaks(breaks)
     ws.print_area(0, 0, top, CHART_COLUMNS - 1)

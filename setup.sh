@@ -8,6 +8,7 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 need=""
 command -v soffice >/dev/null 2>&1 || need="$need libreoffice-calc-nogui"
+command -v pdftoppm >/dev/null 2>&1 || need="$need poppler-utils"   # tests render charts: PDF → PNG, PDF → text
 python3 -c "import venv, ensurepip" >/dev/null 2>&1 || need="$need python3-venv"   # plain Debian lacks it
 if [ -n "$need" ]; then
   $SUDO apt-get update -qq

@@ -54,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--unit", default="……", help="Đơn vị lập biểu, ví dụ 'huyện Văn Quan'")
     new.add_argument("--title", help="Tiêu đề biểu (mặc định theo mẫu)")
     new.add_argument("-o", "--output", required=True, type=Path, metavar="TỆP_RA")
+    new.add_argument("--charts", action="store_true", help="Thêm trang 'Biểu đồ' (biểu đồ theo đơn vị, tự cập nhật)")
     new.add_argument("--force", action="store_true", help="Ghi đè nếu tệp đã có")
 
     rc = sub.add_parser("recalc", help="Tính lại: đưa công thức và dòng Cộng trở lại")
@@ -92,6 +93,13 @@ def _parser() -> argparse.ArgumentParser:
     rec.add_argument("--format", choices=("text", "json"), default="text",
                      help="text: báo cáo cho người đọc; json: cho phần mềm khác đọc")
 
+    exp = sub.add_parser("export", help="Xuất số liệu nhiều biểu (nhiều năm, nhiều cấp) ra một bảng dài")
+    exp.add_argument("inputs", nargs="+", type=Path, metavar="TỆP", help="Tệp hoặc thư mục")
+    exp.add_argument("-o", "--output", required=True, type=Path, metavar="TỆP_RA",
+                     help="Tệp .csv (UTF-8), .xlsx hoặc .parquet")
+    exp.add_argument("--form", default=None, help="Chỉ xuất biểu mẫu này (mặc định: mọi biểu đã biết)")
+    exp.add_argument("--force", action="store_true", help="Ghi đè nếu tệp ra đã có")
+
     sub.add_parser("forms", help="Liệt kê các biểu đã biết")
 
     addin = sub.add_parser("addin", help="Add-in Excel: build, install, uninstall")
@@ -117,8 +125,9 @@ def cmd_new(args) -> int:
     units = read_units(args.units, form)
     layout = make_layout(form, units, year=args.year, unit=args.unit, title=args.title)
     with atomic_output(args.output, args.force) as tmp:
-        write_new_workbook(layout, tmp)
-    print(f"Đã tạo '{args.output}': {form.name}, {len(units)} đơn vị.")
+        write_new_workbook(layout, tmp, charts=args.charts)
+    print(f"Đã tạo '{args.output}': {form.name}, {len(units)} đơn vị"
+          + (" (kèm trang 'Biểu đồ')." if args.charts and form.charts else "."))
     return EXIT_OK
 
 
@@ -186,6 +195,16 @@ def cmd_reconcile(args) -> int:
     return emit(reconcile(args.upper, args.inputs, progress=sys.stderr.isatty()), args.format)
 
 
+def cmd_export(args) -> int:
+    from .commands.export import export
+
+    result = export(args.inputs, args.output, force=args.force, form=args.form)
+    for path, why in result.read.skipped:
+        print(f"Bỏ qua '{path}': {why}" if path else why, file=sys.stderr)
+    print(f"Đã xuất {result.rows} dòng từ {result.read.tables} biểu ({result.read.files} tệp) vào '{args.output}'.")
+    return EXIT_OK
+
+
 def cmd_addin(args) -> int:
     if args.addin_command == "build":
         from .addin.build import build
@@ -209,7 +228,8 @@ def cmd_forms(args) -> int:
 
 
 COMMANDS = {"new": cmd_new, "recalc": cmd_recalc, "validate": cmd_validate, "clear": cmd_clear,
-            "consolidate": cmd_consolidate, "reconcile": cmd_reconcile, "forms": cmd_forms, "addin": cmd_addin}
+            "consolidate": cmd_consolidate, "reconcile": cmd_reconcile, "export": cmd_export, "forms": cmd_forms,
+            "addin": cmd_addin}
 
 
 def main(argv: list[str] | None = None) -> int:

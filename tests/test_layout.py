@@ -102,3 +102,61 @@ def test_validate_imports_only_what_it_uses():
     assert "macros_py.core.checks" in imported     # the measurement saw the validate path
     heavy = sorted(m for m in imported if any(m == f or m.startswith(f + ".") for f in FORBIDDEN))
     assert not heavy, f"validate imported {heavy}"
+
+
+def _imported(code: str) -> set[str]:
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True,
+                          encoding="utf-8", cwd=ROOT, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+
+
+def test_the_package_and_the_excel_entry_import_nothing_heavy():
+    """`import macros_py` names the analyst's functions without loading pandas; the add-in's module neither."""
+    imported = _imported("import macros_py, macros_py.excel\nassert callable(macros_py.__getattr__)\n"
+                         "assert set(macros_py.__all__) <= set(dir(macros_py))")
+    assert "macros_py.excel" in imported
+    heavy = sorted(m for m in imported if any(m == f or m.startswith(f + ".") for f in FORBIDDEN))
+    assert not heavy, f"import macros_py / macros_py.excel imported {heavy}"
+
+
+def test_button_clicks_run_without_pandas(tmp_path):
+    """Clicks through the add-in's own entry (dispatch, which keeps pandas out) succeed: Kiểm tra, and
+    Tổng hợp, whose workbook now carries the chart sheet; nothing on the click path needs pandas."""
+    import json
+
+    from conftest import van_quan_units
+    from test_consolidate import commune_workbook
+
+    box = tmp_path / "hop_thu"
+    box.mkdir()
+    for i, unit in enumerate(van_quan_units()[:3]):
+        commune_workbook(box / f"bieu ({i}).xlsx", unit, epoch=1617235200)
+    code = f"""
+import json, sys
+import macros_py.excel as g
+assert "pandas" not in sys.modules
+sys.modules["pandas"] = None   # as dispatch does before it imports xlwings: a click that needs pandas fails
+sys.path.insert(0, {str(ROOT / 'tests')!r})
+import xlwings as xw
+from xlwings_payload import book_for
+
+clicked = book_for(__import__('pathlib').Path({str(ROOT / 'workbooks' / 'van_quan_2021.xlsx')!r}))
+xw.Book.caller = classmethod(lambda cls: clicked)
+g.dispatch("validate")
+other = book_for(__import__('pathlib').Path({str(ROOT / 'workbooks' / 'van_quan_2021.xlsx')!r}))
+merged = g.run(other, "consolidate", folder={str(box)!r})
+alerts = [a for b in (clicked, other) for a in b.json()["actions"] if a["func"] == "alert"]
+print(json.dumps({{"alerts": alerts, "merged": merged}}))
+"""
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8", cwd=ROOT,
+                          env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert all(a["args"][3] != "critical" for a in out["alerts"]), out["alerts"]
+    assert out["merged"]["used"] == 3
+    import openpyxl
+
+    assert "Biểu đồ" in openpyxl.load_workbook(out["merged"]["output"], read_only=True).sheetnames

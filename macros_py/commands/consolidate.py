@@ -144,7 +144,7 @@ def report_sheets(c: Consolidation) -> list[ListSheet]:
 
 
 def write_consolidation(c: Consolidation, out: Path, *, force: bool = False, year="……", unit="……",
-                        title: str | None = None) -> None:
+                        title: str | None = None, charts: bool = True) -> None:
     from ..forms.formulas import row_expr
     from ..write.safe_io import atomic_output
     from ..forms.spec import get_form
@@ -156,7 +156,7 @@ def write_consolidation(c: Consolidation, out: Path, *, force: bool = False, yea
             for u in c.units]
     layout = make_layout(form, rows, year=year, unit=unit, title=title)
     with atomic_output(out, force) as tmp:
-        write_new_workbook(layout, tmp, report_sheets(c))
+        write_new_workbook(layout, tmp, report_sheets(c), charts=charts)
 
 
 def render_text(c: Consolidation) -> str:

@@ -84,6 +84,21 @@ class Agreement:
 
 
 @dataclass(frozen=True)
+class ChartSeries:
+    name: str          # legend text (Vietnamese)
+    value: Expr        # a column or an expression in the notation, e.g. "3" or "2-4"
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A bar chart by unit on the sheet "Biểu đồ", sorted by its first series (largest first)."""
+    title: str
+    axis: str                          # the value axis title
+    series: tuple[ChartSeries, ...]
+    category_axis: str = "Đơn vị"
+
+
+@dataclass(frozen=True)
 class Form:
     id: str
     name: str
@@ -95,6 +110,7 @@ class Form:
     relations: tuple[Relation, ...] = ()
     agreements: tuple[Agreement, ...] = ()
     unit_match: tuple[str, ...] = ()   # header phrases of the unit column, for header recognition
+    charts: tuple[Chart, ...] = ()     # what the sheet "Biểu đồ" shows; a form without charts gets none
     _index: dict = field(default_factory=dict, compare=False, repr=False)
 
     def column(self, number: str) -> Column:
@@ -153,10 +169,17 @@ def _build(data: dict) -> Form:
             Agreement(notation.parse_expr(a["first"], numbers), notation.parse_expr(a["second"], numbers),
                       str(a["anchor"]), a["message"], a.get("severity", "warning"))
             for a in data.get("agree", ()))
+        charts = tuple(
+            Chart(ch["title"], ch["axis"], tuple(ChartSeries(s["name"], notation.parse_expr(str(s["value"]), numbers))
+                                                 for s in ch["series"]),
+                  ch.get("category_axis", "Đơn vị"))
+            for ch in data.get("charts", ()))
+        if any(not ch.series for ch in charts):
+            raise SpecError("a chart needs at least one series")
         return Form(id=data["id"], name=data["name"], title=data["title"],
                     subtitle=data.get("subtitle", ""), total_label=data.get("total_label", "Cộng"), columns=tuple(columns),
                     groups=groups, relations=tuple(relations), agreements=agreements,
-                    unit_match=tuple(data.get("unit_match", ())))
+                    unit_match=tuple(data.get("unit_match", ())), charts=charts)
     except (KeyError, notation.NotationError) as exc:
         raise SpecError(f"form spec {data.get('id', '?')}: {exc}") from exc
 

@@ -31,7 +31,8 @@ class ListSheet:
     highlight: frozenset[int] = frozenset()     # indices into `rows` to fill (e.g. units not reported)
 
 
-def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = ()) -> None:
+def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = (), *, charts: bool = False) -> None:
+    """The table on the sheet "Biểu"; with `charts`, the form's charts on "Biểu đồ"; then `extra` sheets."""
     import xlsxwriter  # deferred: only the writing path needs it
 
     form = layout.form
@@ -109,6 +110,10 @@ def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = ()) 
     ws.center_horizontally()
     ws.protect("", {"format_cells": True, "format_columns": True, "format_rows": True,
                     "insert_rows": True, "delete_rows": True, "sort": True, "autofilter": True})
+    if charts:
+        from .charts import write_charts
+
+        write_charts(wb, layout, ws.name)
     for sheet in extra:
         _write_list(wb, sheet)
     wb.close()

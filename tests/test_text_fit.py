@@ -126,3 +126,34 @@ def test_every_forms_header_rows_hold_their_wrapped_lines(tmp_path, form_id):
             assert height >= lines * font.sz * 1.107 + 1, (form_id, ws.cell(row, col).coordinate, text, lines)
             checked += 1
     assert checked >= len(forms()[form_id].columns) + 2
+
+
+@pytest.mark.parametrize("form_id", sorted(forms()))
+def test_the_live_new_table_sizes_its_header_rows_too(tmp_path, form_id):
+    """Tạo biểu mới in Excel (xlwings' real engine): the rows it sizes hold each header cell's wrapped text."""
+    from xlwings_payload import actions, book_for
+    from macros_py import excel
+
+    path = tmp_path / "so.xlsx"
+    openpyxl.Workbook().save(path)
+    book = book_for(path)
+    excel.run(book, f"new_table:{form_id}")
+    done = actions(book)
+    (matrix,) = [a["values"] for a in done if a["func"] == "setFormula" and a["row_count"] > 1]
+    widths = {a["start_column"]: a["args"][0] for a in done if a["func"] == "setColumnWidth"}
+    heights = {a["start_row"]: a["args"][0] for a in done if a["func"] == "setRowHeight"}
+    merges = {(a["start_row"], a["start_column"]): a for a in done if a["func"] == "rangeMerge"}
+    numbering = next(r for r, row in enumerate(matrix) if row[0] == "A")
+    checked = 0
+    for r in range(numbering + 1):
+        for c, text in enumerate(matrix[r]):
+            if not isinstance(text, str) or not text:
+                continue
+            m = merges.get((r, c), {"row_count": 1, "column_count": 1})
+            width_px = sum(int(widths[k] * 7 + 0.5) + 5 for k in range(c, c + m["column_count"])) - 5
+            size, face = (13, "bold") if r == 0 else (9, "italic") if r == numbering else (11, "bold")
+            lines = lines_as_drawn(text.lstrip("'"), width_px, liberation(face), size * 96 / 72)
+            height = sum(heights.get(k, 15) for k in range(r, r + m["row_count"]))
+            assert height >= lines * size * 1.107 + 1, (form_id, r, c, text, lines, height)
+            checked += 1
+    assert checked >= len(forms()[form_id].columns) + 2

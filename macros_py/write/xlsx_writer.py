@@ -33,7 +33,7 @@ class ListSheet:
     name: str
     header: tuple[str, ...]
     rows: list[tuple]
-    widths: tuple[float, ...] = ()
+    widths: tuple[float, ...] = ()              # the most each column needs (widths follow the content)
     title: tuple[str, ...] = ()                 # lines above the header (what, which unit, the date)
     highlight: frozenset[int] = frozenset()     # indices into `rows` to fill (e.g. units not reported)
 

@@ -27,7 +27,8 @@ _ARGPARSE_VI = {
     "one of the arguments %s is required": "cần một trong các tham số %s",
     "unrecognized arguments: %s": "tham số không nhận ra: %s",
     "ambiguous option: %(option)s could match %(matches)s": "tùy chọn %(option)s chưa rõ: có thể là %(matches)s",
-    "invalid choice: %(value)r (choose from %(choices)s)": "lựa chọn không hợp lệ: %(value)r (chọn một trong %(choices)s)",
+    "invalid choice: %(value)r (choose from %(choices)s)":
+        "lựa chọn không hợp lệ: %(value)r (chọn một trong %(choices)s)",
     "unknown parser %(parser_name)r (choices: %(choices)s)": "không có lệnh %(parser_name)r (các lệnh: %(choices)s)",
     "invalid %(type)s value: %(value)r": "giá trị không hợp lệ: %(value)r",
     "expected one argument": "cần một giá trị",
@@ -152,7 +153,8 @@ def _parser() -> argparse.ArgumentParser:
                     help="Đổi các ô nhập chứa số dạng văn bản (\"1.188\", \"8,25\") thành số")
 
     val = sub.add_parser("validate", help="Kiểm tra số liệu theo quy tắc của biểu")
-    val.add_argument("files", nargs="+", type=Path, metavar="TỆP", help="Tệp hoặc thư mục (kiểm tra mọi bảng tính trong đó)")
+    val.add_argument("files", nargs="+", type=Path, metavar="TỆP",
+                     help="Tệp hoặc thư mục (kiểm tra mọi bảng tính trong đó)")
     val.add_argument("--format", choices=("text", "json"), default="text", metavar="DẠNG",
                      help="text: báo cáo cho người đọc; json: cho phần mềm khác đọc")
     val.add_argument("--annotate", type=Path, metavar="TỆP_RA",

@@ -14,7 +14,7 @@ from pathlib import Path
 from .errors import OfficerError, UsageError
 from .write.text_fit import FONT_NAME
 from .commands.annotate import (AUTHOR, FILLS, NO_FINDINGS_ROW, REPORT_HEADER, REPORT_SHEET, STATE_HEADER, STATE_SHEET,
-                                TITLE_STYLE, plan_marks, report_geometry, report_rows, report_title)
+                                REPORT_TITLE_STYLE, plan_marks, report_geometry, report_rows, report_title)
 
 TITLE = "Giảm nghèo"
 
@@ -202,7 +202,7 @@ def _write_report(report, findings, source: str) -> None:
     for r in range(1, len(title) + 1):
         report.range((r, 1), (r, n)).merge()
     report.range((1, 1)).font.bold = True
-    report.range((1, 1)).font.size = TITLE_STYLE.size
+    report.range((1, 1)).font.size = REPORT_TITLE_STYLE.size
     report.range((head, 1), (head, n)).font.bold = True
     for c, width in enumerate(widths, start=1):
         report.range((1, c)).column_width = width

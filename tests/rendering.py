@@ -83,7 +83,8 @@ class Page:
                     break
             else:
                 for e in self.v_edges:
-                    if w["x0"] + 1 < e["x0"] < w["x1"] - 1 and min(w["bottom"], e["bottom"]) - max(w["top"], e["top"]) > 1:
+                    overlap = min(w["bottom"], e["bottom"]) - max(w["top"], e["top"])
+                    if w["x0"] + 1 < e["x0"] < w["x1"] - 1 and overlap > 1:
                         struck.append(f"{w['text']} (trang {self.number}, dọc)")
                         break
         return struck

@@ -25,7 +25,7 @@ AUTHOR = "giamngheo"
 STATE_HEADER = ("sheet", "cell", "fill", "comment", "author", "our_fill", "our_note")
 REPORT_HEADER = ("STT", "Trang", "Ô", "Mức độ", "Quy tắc", "Nội dung", "Giá trị ghi", "Giá trị đúng")
 REPORT_TITLE = "KẾT QUẢ KIỂM TRA BIỂU"
-TITLE_STYLE = Style(12, bold=True)        # the report's first line; the rest is 11 pt, one font throughout
+REPORT_TITLE_STYLE = Style(12, bold=True)        # the report's first line; the rest is 11 pt, one font throughout
 NO_FINDINGS = "Không có lỗi nào."
 NO_FINDINGS_ROW = (None,) * 5 + (NO_FINDINGS,) + (None,) * 2     # in the message column
 
@@ -99,7 +99,7 @@ def report_geometry(rows: list[ReportRow], title: list[str]) -> tuple[list[float
         return format_vi(v, len(fmt.partition(".")[2])) if isinstance(v, float) else ("" if v is None else str(v))
     texts = [[text(v, r.number_format) for v in r.values] for r in rows] or [[text(v, "") for v in NO_FINDINGS_ROW]]
     widths = fit_widths([list(col) for col in zip(*texts)], list(REPORT_HEADER))
-    return widths, sheet_heights(title, TITLE_STYLE, list(REPORT_HEADER), texts, widths)
+    return widths, sheet_heights(title, REPORT_TITLE_STYLE, list(REPORT_HEADER), texts, widths)
 
 
 # ---------------------------------------------------------------- openpyxl painter
@@ -181,7 +181,7 @@ def _write_report(report, findings: list[Finding], source: str | None) -> None:
     wrap_top = Alignment(wrap_text=True, vertical="top")
     for r, line in enumerate(title, start=1):
         _set_text(report.cell(r, 1), line)
-        report.cell(r, 1).font = Font(name=FONT_NAME, size=TITLE_STYLE.size, bold=True) if r == 1 else plain
+        report.cell(r, 1).font = Font(name=FONT_NAME, size=REPORT_TITLE_STYLE.size, bold=True) if r == 1 else plain
         report.cell(r, 1).alignment = Alignment(wrap_text=True, vertical="center")
         report.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(REPORT_HEADER))
     head = len(title) + 2

@@ -147,3 +147,16 @@ def test_next_steps_are_named_as_each_face_offers_them(tmp_path, capsys, monkeyp
     messages = [r[5] for r in report[5:] if r[5]]
     assert len(messages) == len(found)
     assert all("bấm nút Tính lại" in m and "giamngheo recalc" not in m for m in messages)
+
+
+def test_every_font_the_writer_uses_is_times_new_roman_in_excel_too(tmp_path):
+    """A font tied to the theme's scheme is drawn by Excel in the theme's font (Calibri), whatever its
+    name; LibreOffice ignores the scheme, so only the file itself can show this."""
+    import re
+    import zipfile
+
+    out = tmp_path / "b.xlsx"
+    assert main(["new", "--units", "Xã A", "-o", str(out)]) == 0
+    styles = zipfile.ZipFile(out).read("xl/styles.xml").decode()
+    fonts = re.findall(r"<font>(.*?)</font>", re.search(r"<fonts[^>]*>(.*)</fonts>", styles).group(1))
+    assert fonts and all('<name val="Times New Roman"/>' in f and "<scheme" not in f for f in fonts), fonts

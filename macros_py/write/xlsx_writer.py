@@ -18,7 +18,9 @@ from .text_fit import FONT_NAME, Style, fit_widths, sheet_heights
 
 ERROR_STYLE = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
 WARNING_STYLE = {"bg_color": "#FFEB9C", "font_color": "#9C5700"}
-FONT = {"font_name": FONT_NAME, "font_size": 11}
+# No font scheme: a font marked with the theme's scheme is drawn in the theme's font (Calibri) by Excel,
+# whatever its name says.
+FONT = {"font_name": FONT_NAME, "font_size": 11, "font_scheme": "none"}
 LIST_TITLE_STYLE = Style(12, bold=True)
 
 

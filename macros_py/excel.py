@@ -95,10 +95,10 @@ def new_table(book, form_id: str | None = None, units: list[str] | None = None) 
     numbering = sheet.range((layout.numbering_row, 1), (layout.numbering_row, width))
     numbering.font.italic = True
     numbering.font.size = NUMBERING_STYLE.size
-    for i, c in enumerate(form.columns, start=1):
+    for i, (c, column_width) in enumerate(zip(form.columns, layout.column_widths()), start=1):
         if c.is_number:
             sheet.range((layout.first_unit_row, i), (layout.total_row, i)).number_format = c.number_format
-        sheet.range((1, i)).column_width = c.width
+        sheet.range((1, i)).column_width = column_width
     for row, height in layout.row_heights().items():     # Excel never grows merged cells to fit
         sheet.range((row, 1)).row_height = height
     sheet.range((layout.total_row, 1), (layout.total_row, width)).font.bold = True

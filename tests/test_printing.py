@@ -44,7 +44,7 @@ def printed(tmp_path_factory):
     shutil.copy(ROOT / "workbooks" / "van_quan_2021.xlsx", books["van_quan"])      # as `new` writes it
     for form in OTHER_FORMS:
         books[form] = d / f"{form}.xlsx"
-        assert main(["new", "--form", form, "--units", "Xã Yên Phúc;Xã Bình Phúc;Thị trấn Văn Quan",
+        assert main(["new", "--form", form, "--units", "Xã Yên Phúc;Xã Bình Phúc;Thành phố Gia Nghĩa",
                      "--year", "2026", "--unit", "huyện Văn Quan", "-o", str(books[form])]) == 0
     inbox = d / "hop_thu"
     inbox.mkdir()

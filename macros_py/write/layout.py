@@ -11,7 +11,7 @@ from ..core.coords import column_letter
 
 from ..forms import formulas
 from ..forms.spec import Form
-from .text_fit import Style, TextBox, fit_row_heights
+from .text_fit import Style, TextBox, content_width, fit_row_heights
 
 TITLE_ROW = 1
 SUBTITLE_ROW = 2
@@ -114,9 +114,16 @@ class Layout:
                   for i, c in enumerate(self.form.columns)]
         return boxes
 
+    def column_widths(self) -> list[float]:
+        """The form's widths, the unit column widened to the longest name (a name never runs into the
+        figures beside it; the total row's label is bold)."""
+        names = [u.name for u in self.units]
+        return [max(c.width, content_width(names, Style()), content_width([self.form.total_label], Style(bold=True)))
+                if c.role == "unit" else c.width for c in self.form.columns]
+
     def row_heights(self) -> dict[int, float]:
         """Heights (points) of the rows above the units, so wrapped header text fits its cells."""
-        return fit_row_heights(self.text_boxes(), [c.width for c in self.form.columns])
+        return fit_row_heights(self.text_boxes(), self.column_widths())
 
     def body(self) -> list["RowContent"]:
         """Every unit row and the total row, cell by cell, as any painter writes them."""

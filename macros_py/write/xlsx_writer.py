@@ -90,9 +90,9 @@ def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = ()) 
             ws.write_string(h.row - 1, h.first_col - 1, h.label, f_head)
         else:
             ws.merge_range(h.row - 1, h.first_col - 1, h.last_row - 1, h.last_col - 1, h.label, f_head)
-    for i, c in enumerate(form.columns):
+    for i, (c, width) in enumerate(zip(form.columns, layout.column_widths())):
         ws.write_string(layout.numbering_row - 1, i, c.numbering_text, f_num_row)
-        ws.set_column(i, i, c.width)
+        ws.set_column(i, i, width)
 
     letters = layout.letters
     for content in layout.body():

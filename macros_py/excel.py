@@ -12,8 +12,9 @@ import json
 from pathlib import Path
 
 from .errors import OfficerError, UsageError
-from .commands.annotate import (AUTHOR, FILLS, REPORT_HEADER, REPORT_SHEET, STATE_HEADER, STATE_SHEET, plan_marks,
-                       report_rows)
+from .write.text_fit import FONT_NAME
+from .commands.annotate import (AUTHOR, FILLS, NO_FINDINGS_ROW, REPORT_HEADER, REPORT_SHEET, STATE_HEADER, STATE_SHEET,
+                                REPORT_TITLE_STYLE, plan_marks, report_geometry, report_rows, report_title)
 
 TITLE = "Giảm nghèo"
 
@@ -60,7 +61,7 @@ def _tables(book):
 
 def new_table(book, form_id: str | None = None, units: list[str] | None = None) -> dict:
     """Tạo biểu mới: a new sheet with the form, formulas live, ready to fill."""
-    from .write.layout import HEADER_TOP, SUBTITLE_ROW, TITLE_ROW, Unit, make_layout
+    from .write.layout import HEADER_TOP, NUMBERING_STYLE, SUBTITLE_ROW, TITLE_ROW, TITLE_STYLE, Unit, make_layout
     from .forms.spec import DEFAULT_FORM, get_form
 
     form = get_form(form_id or DEFAULT_FORM)
@@ -83,13 +84,23 @@ def new_table(book, form_id: str | None = None, units: list[str] | None = None) 
     for h in layout.header_cells():
         if (h.first_col, h.row) != (h.last_col, h.last_row):
             sheet.range((h.row, h.first_col), (h.last_row, h.last_col)).merge()
-    header = sheet.range((HEADER_TOP, 1), (layout.numbering_row, width))
-    header.font.bold = True
-    header.wrap_text = True
-    for i, c in enumerate(form.columns, start=1):
+    whole = sheet.range((1, 1), (layout.total_row, width))
+    whole.font.name = FONT_NAME
+    whole.font.size = 11
+    sheet.range((TITLE_ROW, 1)).font.bold = True
+    sheet.range((TITLE_ROW, 1)).font.size = TITLE_STYLE.size
+    sheet.range((SUBTITLE_ROW, 1)).font.italic = True
+    sheet.range((1, 1), (layout.numbering_row, width)).wrap_text = True
+    sheet.range((HEADER_TOP, 1), (layout.numbering_row - 1, width)).font.bold = True
+    numbering = sheet.range((layout.numbering_row, 1), (layout.numbering_row, width))
+    numbering.font.italic = True
+    numbering.font.size = NUMBERING_STYLE.size
+    for i, (c, column_width) in enumerate(zip(form.columns, layout.column_widths()), start=1):
         if c.is_number:
             sheet.range((layout.first_unit_row, i), (layout.total_row, i)).number_format = c.number_format
-        sheet.range((1, i)).column_width = c.width
+        sheet.range((1, i)).column_width = column_width
+    for row, height in layout.row_heights().items():     # Excel never grows merged cells to fit
+        sheet.range((row, 1)).row_height = height
     sheet.range((layout.total_row, 1), (layout.total_row, width)).font.bold = True
     _add_live_checks(sheet, layout)
     sheet.activate()
@@ -135,14 +146,17 @@ def recalc(book) -> dict:
 
 def validate(book) -> dict:
     """Kiểm tra: fill and note each finding's cell, list all findings with links, summarise."""
+    from dataclasses import replace
+
     from .core.checks import check_table
+    from .core.findings import for_face
     from .engines.live import read_fill, read_note, write_note
 
     clear(book, quiet=True)
     findings = []
     sheets = {}
     for sheet, grid, table in _tables(book):
-        findings += check_table(grid, table)
+        findings += [replace(f, message=for_face(f.message, "excel")) for f in check_table(grid, table)]
         sheets[sheet.name] = sheet
     marks = plan_marks(findings)
     state = [["report", _free_name(book, REPORT_SHEET)],
@@ -156,12 +170,7 @@ def validate(book) -> dict:
                       m.note if wrote else ""])
     last = book.sheets[len(book.sheets) - 1]
     report = book.sheets.add(state[0][1], after=last)
-    rows = report_rows(findings)
-    report.range("A1").value = [list(REPORT_HEADER)] + [[inert(v) for v in r] for r in rows] \
-        if rows else [list(REPORT_HEADER), ["Không có lỗi nào."] + [None] * (len(REPORT_HEADER) - 1)]
-    report.range((1, 1), (1, len(REPORT_HEADER))).font.bold = True
-    for i, r in enumerate(rows, start=2):
-        report.range((i, 3)).add_hyperlink(f"#'{r[1]}'!{r[2]}", r[2])
+    _write_report(report, findings, book.name)
     hidden = book.sheets.add(STATE_SHEET, after=report)
     hidden.range("A1").value = [[inert(v) for v in row] + [None] * (len(STATE_HEADER) - len(row)) for row in state]
     hidden.visible = False
@@ -173,6 +182,55 @@ def validate(book) -> dict:
         message = "Kiểm tra xong: không có lỗi nào."
     book.app.alert(message, title=TITLE)
     return {"findings": [f.to_json() | {"sheet": f.sheet} for f in findings], "report": report.name, **counts}
+
+
+def _write_report(report, findings, source: str) -> None:
+    """The report sheet as the file painter writes it: title lines, header, rows, widths by content,
+    wrapped, one font; set up to print A4 landscape one page wide where the engine allows."""
+    from datetime import datetime
+
+    rows = report_rows(findings)
+    title = report_title(findings, source, datetime.now())
+    widths, heights = report_geometry(rows, title)
+    head, n = len(title) + 2, len(REPORT_HEADER)
+    body = [[inert(v) for v in r.values] for r in rows] or [list(NO_FINDINGS_ROW)]
+    report.range("A1").value = [[line] + [None] * (n - 1) for line in title] + [[None] * n, list(REPORT_HEADER)] + body
+    everything = report.range((1, 1), (head + len(body), n))
+    everything.font.name = FONT_NAME
+    everything.font.size = 11
+    everything.wrap_text = True
+    for r in range(1, len(title) + 1):
+        report.range((r, 1), (r, n)).merge()
+    report.range((1, 1)).font.bold = True
+    report.range((1, 1)).font.size = REPORT_TITLE_STYLE.size
+    report.range((head, 1), (head, n)).font.bold = True
+    for c, width in enumerate(widths, start=1):
+        report.range((1, c)).column_width = width
+    for r, height in heights.items():
+        report.range((r, 1)).row_height = height
+    start = 0
+    for i in range(1, len(rows) + 1):       # the value columns at the message's places, in runs of rows
+        if i == len(rows) or rows[i].number_format != rows[start].number_format:
+            report.range((head + 1 + start, n - 1), (head + i, n)).number_format = rows[start].number_format
+            start = i
+    for i, r in enumerate(rows, start=head + 1):
+        report.range((i, 3)).add_hyperlink(f"#'{r.values[1]}'!{r.values[2]}", r.values[2])
+    _print_setup(report, head)
+
+
+def _print_setup(sheet, header_row: int) -> None:
+    """A4 landscape, one page wide, the header row on every page. Only Excel's own object model
+    (Windows, macOS) has page setup; the remote engine has none, and printing is no reason to fail."""
+    if _engine(sheet.book) == "remote":
+        return
+    try:
+        setup = sheet.api.PageSetup
+        setup.Orientation, setup.PaperSize = 2, 9          # xlLandscape, xlPaperA4
+        setup.Zoom, setup.FitToPagesWide, setup.FitToPagesTall = False, 1, False
+        setup.PrintTitleRows = f"${header_row}:${header_row}"
+        setup.CenterFooter = "Trang &P/&N"
+    except Exception:   # noqa: BLE001 - an engine without this object model: the sheet stays as it is
+        pass
 
 
 def clear(book, quiet: bool = False) -> dict:

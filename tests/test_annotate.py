@@ -51,12 +51,13 @@ def test_annotate_marks_cells_and_writes_the_report_sheet(broken, tmp_path):
     assert "để trống" in ws["F10"].comment.text
     assert ws["A1"].fill.fill_type is None                             # unflagged cells untouched
     report = wb["Kiểm tra"]
-    assert [c.value for c in report[1]] == ["STT", "Trang", "Ô", "Mức độ", "Quy tắc", "Nội dung", "Giá trị ghi",
+    assert report["A1"].value == "KẾT QUẢ KIỂM TRA BIỂU" and report["A2"].value == "Tệp: b.xlsx"
+    assert [c.value for c in report[5]] == ["STT", "Trang", "Ô", "Mức độ", "Quy tắc", "Nội dung", "Giá trị ghi",
                                             "Giá trị đúng"]
-    rows = list(report.iter_rows(min_row=2, values_only=True))
+    rows = list(report.iter_rows(min_row=6, values_only=True))
     assert [(r[2], r[3], r[4]) for r in rows][:2] == [("D9", "Lỗi", "Ô gây ra nhiều lỗi kéo theo"),
                                                       ("F10", "Lỗi", "Ô nhập bắt buộc để trống")]
-    assert report["C2"].hyperlink.location == "'Biểu 01'!D9"
+    assert report["C6"].hyperlink.location == "'Biểu 01'!D9"
     assert wb["_giamngheo_danh_dau"].sheet_state == "veryHidden"
 
 

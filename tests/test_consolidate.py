@@ -102,6 +102,7 @@ def test_sources_and_completeness_sheets(inbox, tmp_path):
     main(["consolidate", str(inbox), "--units", str(units_csv(tmp_path)), "-o", str(out)])
     wb = openpyxl.load_workbook(out)
     sources = list(wb["Nguồn"].iter_rows(values_only=True))
+    sources = sources[next(i for i, r in enumerate(sources) if r[0] == "Đơn vị"):]    # under the title lines
     assert sources[0] == ("Đơn vị", "Tệp", "Trang", "Dòng", "Lưu lần cuối", "SHA-256", "Số lỗi", "Số cảnh báo")
     tan_doan = next(r for r in sources if r[0] == "Tân Đoàn")
     assert tan_doan[1] == "02_BIEU GIAM NGHEO.xlsx" and tan_doan[3] == 11 and len(tan_doan[5]) == 64

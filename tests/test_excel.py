@@ -34,7 +34,8 @@ def test_validate_fills_the_culprit_writes_the_report_and_the_hidden_state(tmp_p
     added = [a["args"][1] for a in by_func(book, "addSheet")]
     assert added == ["Kiểm tra", STATE_SHEET]
     report = next(a for a in by_func(book, "setValues") if a["sheet_position"] == 1)["values"]
-    assert report[0][:3] == ["STT", "Trang", "Ô"] and report[1][2] == "D9" and "nếu là 41" in report[1][5]
+    assert report[0][0] == "KẾT QUẢ KIỂM TRA BIỂU" and report[1][0] == "Tệp: b.xlsx"
+    assert report[4][:3] == ["STT", "Trang", "Ô"] and report[5][2] == "D9" and "nếu là 41" in report[5][5]
     links = [a["args"][0] for a in by_func(book, "addHyperlink")]
     assert links == ["#'Biểu 01'!D9", "#'Biểu 01'!C13"]
     assert by_func(book, "setSheetVisibility")[0]["args"] == ["Hidden"]

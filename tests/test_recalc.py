@@ -34,10 +34,12 @@ def test_recalc_restores_formulas_and_lists_what_was_typed(typed_over, tmp_path,
     out = tmp_path / "fixed.xlsx"
     assert main(["recalc", str(typed_over), "-o", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "3 ô đã bị gõ đè" in printed
-    assert "Biểu!E8 (cột 3): đã ghi 8,25, công thức cho 8,25" in printed
-    assert "Biểu!H10 (cột 6): đã ghi -20, công thức cho -18" in printed
-    assert "Biểu!C25 (cột 1): đã ghi 13.000, công thức cho 13.850" in printed
+    assert "3 ô có số gõ tay ở chỗ của công thức, nay đã thay bằng công thức:" in printed
+    assert "  cột 3: 1 ô gõ số bằng đúng công thức — đã thay bằng công thức\n" in printed
+    assert "  cột 6: 1 ô gõ số khác công thức — đã thay bằng công thức\n    H10: đã ghi -20, công thức cho -18\n" \
+        in printed
+    assert "  cột 1: 1 ô gõ số khác công thức — đã thay bằng công thức\n    C25: đã ghi 13.000, công thức cho 13.850\n" \
+        in printed
     assert _sha(typed_over) == before                      # the input is never written
 
     ws = openpyxl.load_workbook(out)["Biểu"]

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from ..core.findings import CATALOGUE, SEVERITY_ORDER, SEVERITY_VI, Finding
+from ..core.numbers import format_vi
+from ..write.text_fit import FONT_NAME, Style, fit_widths, sheet_heights
 
 REPORT_SHEET = "Kiểm tra"
 STATE_SHEET = "_giamngheo_danh_dau"
@@ -21,6 +24,10 @@ AUTHOR = "giamngheo"
 # sheet, row 2 is this header, then one row per marked cell.
 STATE_HEADER = ("sheet", "cell", "fill", "comment", "author", "our_fill", "our_note")
 REPORT_HEADER = ("STT", "Trang", "Ô", "Mức độ", "Quy tắc", "Nội dung", "Giá trị ghi", "Giá trị đúng")
+REPORT_TITLE = "KẾT QUẢ KIỂM TRA BIỂU"
+REPORT_TITLE_STYLE = Style(12, bold=True)        # the report's first line; the rest is 11 pt, one font throughout
+NO_FINDINGS = "Không có lỗi nào."
+NO_FINDINGS_ROW = (None,) * 5 + (NO_FINDINGS,) + (None,) * 2     # in the message column
 
 
 @dataclass(frozen=True)
@@ -43,12 +50,56 @@ def plan_marks(findings: list[Finding]) -> list[Mark]:
     return marks
 
 
-def report_rows(findings: list[Finding]) -> list[tuple]:
-    """Rows of the 'Kiểm tra' sheet, most severe first; the rule by its Vietnamese title (the JSON keeps the id)."""
+@dataclass(frozen=True)
+class ReportRow:
+    values: tuple
+    number_format: str     # of the two value columns: the places the message shows
+
+
+def _places(value, decimals: int | None) -> int:
+    """The places format_vi shows `value` at in a message."""
+    return decimals if decimals is not None else (0 if float(value).is_integer() else 2)
+
+
+def report_rows(findings: list[Finding]) -> list[ReportRow]:
+    """Rows of the 'Kiểm tra' sheet, most severe first; the rule by its Vietnamese title (the JSON keeps
+    the id); the values rounded as the message shows them (30,87, not 30,872483221)."""
     ordered = sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.sheet, f.row, f.col))
-    return [(i, f.sheet, f.cell, SEVERITY_VI[f.severity], CATALOGUE[f.rule].title, f.message,
-             f.actual if isinstance(f.actual, (int, float)) else (str(f.actual) if f.actual is not None else None),
-             f.expected) for i, f in enumerate(ordered, start=1)]
+    rows = []
+    for i, f in enumerate(ordered, start=1):
+        shown, places = [], 0
+        for v in (f.actual, f.expected):
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                places = max(places, _places(v, f.decimals))
+                shown.append(round(float(v), _places(v, f.decimals)))
+            else:
+                shown.append(str(v) if v is not None else None)
+        fmt = "#,##0" + ("." + "0" * places if places else "")
+        rows.append(ReportRow((i, f.sheet, f.cell, SEVERITY_VI[f.severity], CATALOGUE[f.rule].title, f.message,
+                               *shown), fmt))
+    return rows
+
+
+def report_title(findings: list[Finding], source: str | None, when: datetime) -> list[str]:
+    """What the sheet is, which workbook, when, and the tally: the lines above the report's header."""
+    counts = {sev: sum(f.severity == sev for f in findings) for sev in SEVERITY_VI}
+    tally = ", ".join(f"{n} {SEVERITY_VI[sev].lower()}" for sev, n in counts.items()) if findings \
+        else "không có lỗi nào"
+    lines = [REPORT_TITLE]
+    if source:
+        lines.append(f"Tệp: {source}")
+    lines.append(f"Ngày kiểm tra: {when:%d/%m/%Y %H:%M}. Kết quả: {tally}.")
+    return lines
+
+
+def report_geometry(rows: list[ReportRow], title: list[str]) -> tuple[list[float], dict[int, float]]:
+    """Column widths by content that keep the report one A4 landscape page wide (long messages
+    wrap), and the height of every row (1-based) that holds its wrapped text."""
+    def text(v, fmt):
+        return format_vi(v, len(fmt.partition(".")[2])) if isinstance(v, float) else ("" if v is None else str(v))
+    texts = [[text(v, r.number_format) for v in r.values] for r in rows] or [[text(v, "") for v in NO_FINDINGS_ROW]]
+    widths = fit_widths([list(col) for col in zip(*texts)], list(REPORT_HEADER))
+    return widths, sheet_heights(title, REPORT_TITLE_STYLE, list(REPORT_HEADER), texts, widths)
 
 
 # ---------------------------------------------------------------- openpyxl painter
@@ -82,11 +133,11 @@ def _set_text(cell, text: str) -> None:
     cell.data_type = "s"
 
 
-def annotate_workbook(wb, findings: list[Finding]) -> int:
-    """Mark the cells of an openpyxl workbook in place; return how many cells were marked."""
+def annotate_workbook(wb, findings: list[Finding], source: str | None = None) -> int:
+    """Mark the cells of an openpyxl workbook in place; return how many cells were marked.
+    `source` (the checked file's name) goes in the report's title."""
     from openpyxl.comments import Comment
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.worksheet.hyperlink import Hyperlink
+    from openpyxl.styles import PatternFill
 
     clear_workbook(wb)
     marks = [m for m in plan_marks(findings) if m.sheet in wb.sheetnames]
@@ -110,27 +161,69 @@ def annotate_workbook(wb, findings: list[Finding]) -> int:
         comment.width, comment.height = 320, 140
         cell.comment = comment
 
-    report = wb.create_sheet(report_name)
-    report.append(REPORT_HEADER)
-    for cell in report[1]:
-        cell.font = Font(bold=True)
-    for values in report_rows(findings):
-        report.append([None] * len(REPORT_HEADER))
-        r = report.max_row
-        for i, v in enumerate(values, start=1):
-            if isinstance(v, str):
-                _set_text(report.cell(r, i), v)
-            else:
-                report.cell(r, i).value = v
-        link = report.cell(r, 3)
-        link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{values[1]}'!{values[2]}")
-        link.font = Font(color="0563C1", underline="single")
-    if not findings:
-        _set_text(report.cell(2, 1), "Không có lỗi nào.")
-    for letter, width in zip("ABCDEFGH", (5, 14, 7, 10, 20, 90, 12, 12)):
-        report.column_dimensions[letter].width = width
-    report.freeze_panes = "A2"
+    _write_report(wb.create_sheet(report_name), findings, source)
     return len(marks)
+
+
+def _write_report(report, findings: list[Finding], source: str | None) -> None:
+    """The 'Kiểm tra' sheet as a document to print: title lines, a header row repeated on every page,
+    wrapped text, A4 landscape one page wide, Times New Roman throughout."""
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    rows = report_rows(findings)
+    title = report_title(findings, source, datetime.now())
+    widths, heights = report_geometry(rows, title)
+    plain, bold = Font(name=FONT_NAME, size=11), Font(name=FONT_NAME, size=11, bold=True)
+    side = Side(style="thin")
+    box = Border(left=side, right=side, top=side, bottom=side)
+    wrap_top = Alignment(wrap_text=True, vertical="top")
+    for r, line in enumerate(title, start=1):
+        _set_text(report.cell(r, 1), line)
+        report.cell(r, 1).font = Font(name=FONT_NAME, size=REPORT_TITLE_STYLE.size, bold=True) if r == 1 else plain
+        report.cell(r, 1).alignment = Alignment(wrap_text=True, vertical="center")
+        report.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(REPORT_HEADER))
+    head = len(title) + 2
+    for c, text in enumerate(REPORT_HEADER, start=1):
+        cell = report.cell(head, c)
+        _set_text(cell, text)
+        cell.font, cell.border = bold, box
+        cell.fill = PatternFill("solid", fgColor="F2F2F2")
+        cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
+    for r, row in enumerate(rows, start=head + 1):
+        for c, v in enumerate(row.values, start=1):
+            cell = report.cell(r, c)
+            if isinstance(v, str):
+                _set_text(cell, v)
+            else:
+                cell.value = v
+                if c > 6 and isinstance(v, float):
+                    cell.number_format = row.number_format
+            cell.font, cell.border, cell.alignment = plain, box, wrap_top
+        link = report.cell(r, 3)
+        link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{row.values[1]}'!{row.values[2]}")
+        link.font = Font(name=FONT_NAME, size=11, color="0563C1", underline="single")
+    if not rows:
+        for c, v in enumerate(NO_FINDINGS_ROW, start=1):
+            cell = report.cell(head + 1, c)
+            if v:
+                _set_text(cell, v)
+            cell.font, cell.border, cell.alignment = plain, box, wrap_top
+    for c, width in enumerate(widths, start=1):
+        report.column_dimensions[get_column_letter(c)].width = width
+    for r, height in heights.items():
+        report.row_dimensions[r].height = height
+    report.freeze_panes = report.cell(head + 1, 1).coordinate
+    report.print_title_rows = f"{head}:{head}"
+    report.page_setup.orientation = "landscape"
+    report.page_setup.paperSize = report.PAPERSIZE_A4
+    report.page_setup.fitToWidth, report.page_setup.fitToHeight = 1, 0
+    report.sheet_properties.pageSetUpPr.fitToPage = True
+    report.print_options.horizontalCentered = True
+    report.page_margins.left = report.page_margins.right = 0.4
+    report.oddFooter.center.text = "Trang &P/&N"
+    report.oddFooter.center.font = f"{FONT_NAME},Regular"
 
 
 def clear_workbook(wb) -> int:
@@ -180,7 +273,7 @@ def annotate_file(src: Path, out: Path, result, *, force: bool = False) -> int:
         raise WorkbookError("Chỉ đánh dấu được tệp .xlsx/.xlsm; hãy lưu tệp dạng .xlsx rồi chạy lại.")
     wb = load_openpyxl(Path(src))
     findings = [f for s in result.sheets for f in s.findings]
-    n = annotate_workbook(wb, findings)
+    n = annotate_workbook(wb, findings, Path(src).name)
     _save_with_cache(wb, Path(src), Path(out), force)
     return n
 

@@ -31,7 +31,8 @@ class Rule:
         shown = {k: show(v, None) for k, v in fields.items()}
         shown.update(actual=show(actual, decimals), expected=show(expected, decimals))
         return Finding(sheet, row, col, self.id, severity or self.severity,
-                       self.template.format(cell=cell, **shown), expected, actual)
+                       self.template.format(cell=cell, **ACTION_PHRASES["cli"], **shown), expected, actual,
+                       decimals=decimals)
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Finding:
     expected: float | None = None
     actual: Any = None
     follows: list[str] = field(default_factory=list)   # cells whose findings follow from this one
+    decimals: int | None = None                        # places the message shows the numbers at
 
     @property
     def column(self) -> str:
@@ -61,6 +63,20 @@ class Finding:
         if self.follows:
             out["follows"] = list(self.follows)
         return out
+
+
+# What the officer should do next, named as each face offers it: the command on the command
+# line (and in what it writes), the button in Excel. Templates say {recalc}; messages are
+# made with the command's words and `for_face` turns them into the button's.
+ACTION_PHRASES = {"cli": {"recalc": "chạy lệnh 'giamngheo recalc'"},
+                  "excel": {"recalc": "bấm nút Tính lại (tab Giảm nghèo)"}}
+
+
+def for_face(message: str, face: str) -> str:
+    """A message with its next-step words as `face` ('cli' or 'excel') offers them."""
+    for key, phrase in ACTION_PHRASES["cli"].items():
+        message = message.replace(phrase, ACTION_PHRASES[face][key])
+    return message
 
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -103,10 +119,10 @@ CATALOGUE: dict[str, Rule] = {r.id: r for r in (
       "Hãy gõ lại thành số để công thức dùng được.", "Số lưu dạng văn bản"),
     R("typed-over-formula", "warning",
       "Ô {cell} (cột {number}: {formula}) là số gõ tay ({actual}) trong khi các ô khác của cột là công thức; "
-      "bấm Tính lại để khôi phục công thức.", "Công thức bị gõ đè bằng số"),
+      "{recalc} để khôi phục công thức.", "Công thức bị gõ đè bằng số"),
     R("column-typed", "info",
       "Cột {number} ({formula}) được gõ tay toàn bộ, không có công thức (thường do dán từ Word); "
-      "bấm Tính lại để đưa công thức vào.", "Cả cột công thức được gõ tay"),
+      "{recalc} để đưa công thức vào.", "Cả cột công thức được gõ tay"),
     R("duplicate-unit", "error", "Ô {cell}: đơn vị '{name}' trùng với ô {other} ('{other_name}').",
       "Đơn vị bị trùng"),
     R("reconcile-mismatch", "error",

@@ -11,10 +11,16 @@ from ..core.coords import column_letter
 
 from ..forms import formulas
 from ..forms.spec import Form
+from .text_fit import Style, TextBox, content_width, fit_row_heights
 
 TITLE_ROW = 1
 SUBTITLE_ROW = 2
 HEADER_TOP = 4
+# The text above the units, as every painter writes it (Times New Roman throughout).
+TITLE_STYLE = Style(13, bold=True)
+SUBTITLE_STYLE = Style(11, italic=True)
+HEADER_STYLE = Style(11, bold=True)
+NUMBERING_STYLE = Style(9, italic=True)
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,7 @@ class Layout:
     units: list[Unit]
     title: str
     subtitle: str
+    unit: str = ""           # who makes the table ("huyện Văn Quan"), for titles of sheets beside it
 
     @property
     def width(self) -> int:
@@ -95,6 +102,28 @@ class Layout:
         for i, c in enumerate(form.columns):
             cells.append(HeaderCell(HEADER_TOP + deepest[c.number], i + 1, i + 1, last, c.header))
         return cells
+
+    def text_boxes(self) -> list[TextBox]:
+        """Title, subtitle, header and numbering cells with the style each is written in."""
+        last = self.width
+        boxes = [TextBox(TITLE_ROW, TITLE_ROW, 1, last, self.title, TITLE_STYLE),
+                 TextBox(SUBTITLE_ROW, SUBTITLE_ROW, 1, last, self.subtitle, SUBTITLE_STYLE)]
+        boxes += [TextBox(h.row, h.last_row, h.first_col, h.last_col, h.label, HEADER_STYLE)
+                  for h in self.header_cells()]
+        boxes += [TextBox(self.numbering_row, self.numbering_row, i + 1, i + 1, c.numbering_text, NUMBERING_STYLE)
+                  for i, c in enumerate(self.form.columns)]
+        return boxes
+
+    def column_widths(self) -> list[float]:
+        """The form's widths, the unit column widened to the longest name (a name never runs into the
+        figures beside it; the total row's label is bold)."""
+        names = [u.name for u in self.units]
+        return [max(c.width, content_width(names, Style()), content_width([self.form.total_label], Style(bold=True)))
+                if c.role == "unit" else c.width for c in self.form.columns]
+
+    def row_heights(self) -> dict[int, float]:
+        """Heights (points) of the rows above the units, so wrapped header text fits its cells."""
+        return fit_row_heights(self.text_boxes(), self.column_widths())
 
     def body(self) -> list["RowContent"]:
         """Every unit row and the total row, cell by cell, as any painter writes them."""
@@ -141,4 +170,4 @@ class Layout:
 def make_layout(form: Form, units: list[Unit], *, year: int | str = "……", unit: str = "……",
                 title: str | None = None) -> Layout:
     fill = {"year": year, "unit": unit}
-    return Layout(form, units, title or form.title.format(**fill), form.subtitle.format(**fill))
+    return Layout(form, units, title or form.title.format(**fill), form.subtitle.format(**fill), str(unit))

@@ -12,11 +12,20 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .conditional import conditional_rules
-from .layout import HEADER_TOP, SUBTITLE_ROW, TITLE_ROW, Layout
+from .layout import (HEADER_STYLE, HEADER_TOP, NUMBERING_STYLE, SUBTITLE_ROW, SUBTITLE_STYLE, TITLE_ROW,
+                     TITLE_STYLE, Layout)
+from .text_fit import FONT_NAME, Style, fit_widths, sheet_heights
 
 ERROR_STYLE = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
 WARNING_STYLE = {"bg_color": "#FFEB9C", "font_color": "#9C5700"}
-FONT = {"font_name": "Times New Roman", "font_size": 11}
+# No font scheme: a font marked with the theme's scheme is drawn in the theme's font (Calibri) by Excel,
+# whatever its name says.
+FONT = {"font_name": FONT_NAME, "font_size": 11, "font_scheme": "none"}
+LIST_TITLE_STYLE = Style(12, bold=True)
+
+
+def _font(style: Style) -> dict:
+    return dict(FONT, font_size=style.size, bold=style.bold, italic=style.italic)
 
 
 @dataclass(frozen=True)
@@ -26,9 +35,15 @@ class ListSheet:
     name: str
     header: tuple[str, ...]
     rows: list[tuple]
-    widths: tuple[float, ...] = ()
+    widths: tuple[float, ...] = ()              # the most each column needs (widths follow the content)
     title: tuple[str, ...] = ()                 # lines above the header (what, which unit, the date)
     highlight: frozenset[int] = frozenset()     # indices into `rows` to fill (e.g. units not reported)
+
+
+def _default_title(sheet: ListSheet, layout: Layout, created: datetime) -> tuple[str, ...]:
+    """Title lines for a list sheet whose maker gave none: what it is, for which table and unit, when."""
+    unit = f"Đơn vị: {layout.unit}. " if layout.unit.strip("…. ") else ""
+    return f"{sheet.name.upper()} — {layout.title}", f"{unit}Lập ngày {created:%d/%m/%Y}."
 
 
 def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = (), *, charts: bool = False) -> None:
@@ -36,18 +51,19 @@ def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = (), 
     import xlsxwriter  # deferred: only the writing path needs it
 
     form = layout.form
+    # The workbook's own default font is the table's: one font for every cell, typed-in ones too.
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "nan_inf_to_errors": True})
+                                         "nan_inf_to_errors": True, "default_format_properties": dict(FONT)})
     # SOURCE_DATE_EPOCH (reproducible builds) fixes the date, so rebuilt examples compare byte for byte.
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     created = datetime.fromtimestamp(int(epoch), timezone.utc).replace(tzinfo=None) if epoch else datetime.now()
     wb.set_properties({"title": layout.title, "comments": f"giamngheo form {form.id}", "created": created})
     ws = wb.add_worksheet("Biểu")
     base = dict(FONT, border=1, valign="vcenter")
-    f_title = wb.add_format(dict(FONT, bold=True, font_size=13, align="center", valign="vcenter", text_wrap=True))
-    f_sub = wb.add_format(dict(FONT, italic=True, align="center"))
-    f_head = wb.add_format(dict(base, bold=True, align="center", text_wrap=True))
-    f_num_row = wb.add_format(dict(base, italic=True, align="center", font_size=9))
+    f_title = wb.add_format(dict(_font(TITLE_STYLE), align="center", valign="vcenter", text_wrap=True))
+    f_sub = wb.add_format(dict(_font(SUBTITLE_STYLE), align="center", valign="vcenter", text_wrap=True))
+    f_head = wb.add_format(dict(base, **_font(HEADER_STYLE), align="center", text_wrap=True))
+    f_num_row = wb.add_format(dict(base, **_font(NUMBERING_STYLE), align="center", text_wrap=True))
     fmt_cache: dict[tuple, object] = {}
 
     def cell_format(column, *, total: bool, computed: bool):
@@ -68,15 +84,16 @@ def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = (), 
     last_col = layout.width - 1
     ws.merge_range(TITLE_ROW - 1, 0, TITLE_ROW - 1, last_col, layout.title, f_title)
     ws.merge_range(SUBTITLE_ROW - 1, 0, SUBTITLE_ROW - 1, last_col, layout.subtitle, f_sub)
-    ws.set_row(TITLE_ROW - 1, 36)
+    for row, height in layout.row_heights().items():     # Excel never grows merged cells to fit
+        ws.set_row(row - 1, height)
     for h in layout.header_cells():
         if h.first_col == h.last_col and h.row == h.last_row:
             ws.write_string(h.row - 1, h.first_col - 1, h.label, f_head)
         else:
             ws.merge_range(h.row - 1, h.first_col - 1, h.last_row - 1, h.last_col - 1, h.label, f_head)
-    for i, c in enumerate(form.columns):
+    for i, (c, width) in enumerate(zip(form.columns, layout.column_widths())):
         ws.write_string(layout.numbering_row - 1, i, c.numbering_text, f_num_row)
-        ws.set_column(i, i, c.width)
+        ws.set_column(i, i, width)
 
     letters = layout.letters
     for content in layout.body():
@@ -103,11 +120,8 @@ def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = (), 
                                            "format": styles[rule.severity]})
 
     ws.freeze_panes(layout.numbering_row, 2)
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
+    print_setup(ws)
     ws.repeat_rows(HEADER_TOP - 1, layout.numbering_row - 1)
-    ws.fit_to_pages(1, 0)
-    ws.center_horizontally()
     ws.protect("", {"format_cells": True, "format_columns": True, "format_rows": True,
                     "insert_rows": True, "delete_rows": True, "sort": True, "autofilter": True})
     if charts:
@@ -115,20 +129,34 @@ def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = (), 
 
         write_charts(wb, layout, ws.name)
     for sheet in extra:
-        _write_list(wb, sheet)
+        _write_list(wb, sheet, sheet.title or _default_title(sheet, layout, created))
     wb.close()
 
 
-def _write_list(wb, sheet: ListSheet) -> None:
-    """Every text is written as a string: nothing copied from received files becomes a formula."""
+def _write_list(wb, sheet: ListSheet, title: tuple[str, ...]) -> None:
+    """A list sheet as a document to print: title lines, a header row repeated on every page, widths by
+    content within one A4 landscape page, wrapped text, one font. Every text is written as a string:
+    nothing copied from received files becomes a formula."""
     ws = wb.add_worksheet(sheet.name)
-    bold = wb.add_format(dict(FONT, bold=True, border=1, text_wrap=True, valign="vcenter"))
+    width = len(sheet.header)
+    bold = wb.add_format(dict(FONT, bold=True, border=1, text_wrap=True, valign="vcenter", align="center",
+                              bg_color="#F2F2F2"))
     cell = wb.add_format(dict(FONT, border=1, valign="top", text_wrap=True))
     marked = wb.add_format(dict(FONT, border=1, valign="top", text_wrap=True, bg_color=ERROR_STYLE["bg_color"]))
-    title = wb.add_format(dict(FONT, bold=True))
-    for r, line in enumerate(sheet.title):
-        ws.write_string(r, 0, line, title)
-    top = len(sheet.title) + (1 if sheet.title else 0)    # a blank line between the title and the header
+    title_formats = [wb.add_format(dict(_font(LIST_TITLE_STYLE), text_wrap=True, valign="vcenter"))] + \
+        [wb.add_format(dict(FONT, text_wrap=True, valign="vcenter"))] * max(0, len(title) - 1)
+    columns = [["" if row[c] is None else str(row[c]) for row in sheet.rows] for c in range(width)]
+    widths = fit_widths(columns, list(sheet.header))
+    if sheet.widths:    # the caller's widths are the most a column needs
+        widths = [min(w, cap) for w, cap in zip(widths, sheet.widths)] + widths[len(sheet.widths):]
+    heights = sheet_heights(list(title), LIST_TITLE_STYLE, list(sheet.header), [list(c) for c in zip(*columns)],
+                            widths)
+    for r, line in enumerate(title):
+        if width > 1:
+            ws.merge_range(r, 0, r, width - 1, line, title_formats[r])
+        else:
+            ws.write_string(r, 0, line, title_formats[r])
+    top = len(title) + (1 if title else 0)    # a blank line between the title and the header
     for c, text in enumerate(sheet.header):
         ws.write_string(top, c, text, bold)
     for i, row in enumerate(sheet.rows):
@@ -140,6 +168,21 @@ def _write_list(wb, sheet: ListSheet) -> None:
                 ws.write_number(r, c, value, fmt)
             else:
                 ws.write_string(r, c, str(value), fmt)
-    for c, width in enumerate(sheet.widths):
-        ws.set_column(c, c, width)
+    for c, w in enumerate(widths):
+        ws.set_column(c, c, w)
+    for r, h in heights.items():
+        ws.set_row(r - 1, h)
     ws.freeze_panes(top + 1, 0)
+    print_setup(ws, top)
+
+
+def print_setup(ws, header_row: int | None = None) -> None:
+    """A4 landscape, one page wide (as many tall as needed), the header on every page, page numbers."""
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.center_horizontally()
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_footer(f'&C&"{FONT_NAME},Regular"Trang &P/&N')
+    if header_row is not None:
+        ws.repeat_rows(header_row)

@@ -225,7 +225,7 @@ def check_args(args) -> None:
     if args.command == "validate" and args.annotate is not None:
         check_extension(args.annotate, _same_kind(args.files[0]))
         check_output(args.annotate, args.force, tuple(args.files))
-    if args.command in ("consolidate", "reconcile", "export"):
+    if args.command in ("consolidate", "reconcile"):
         missing = [str(p) for p in ([args.upper] if args.command == "reconcile" else []) + args.inputs
                    if not Path(p).exists()]
         if missing:

@@ -220,8 +220,6 @@ def check_args(args) -> None:
         check_extension(out, _same_kind(args.input))
     elif args.command == "addin" and out is not None:
         check_extension(out, ADDIN)
-    elif args.command == "export":
-        check_extension(out, (".csv", ".xlsx", ".parquet"))
     if args.command == "validate" and args.annotate is not None:
         check_extension(args.annotate, _same_kind(args.files[0]))
         check_output(args.annotate, args.force, tuple(args.files))

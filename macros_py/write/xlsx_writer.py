@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .conditional import conditional_rules
-from .layout import HEADER_TOP, SUBTITLE_ROW, TITLE_ROW, Layout
+from .layout import COVERAGE_ROW, HEADER_TOP, SUBTITLE_ROW, TITLE_ROW, Layout
 
 ERROR_STYLE = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
 WARNING_STYLE = {"bg_color": "#FFEB9C", "font_color": "#9C5700"}
@@ -49,8 +49,8 @@ def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = ()) 
     f_num_row = wb.add_format(dict(base, italic=True, align="center", font_size=9))
     fmt_cache: dict[tuple, object] = {}
 
-    def cell_format(column, *, total: bool, computed: bool):
-        key = (column.number, total, computed)
+    def cell_format(column, *, total: bool, computed: bool, marked: bool = False):
+        key = (column.number, total, computed, marked)
         if key not in fmt_cache:
             spec = dict(base, locked=computed)
             if column.is_number:
@@ -61,6 +61,8 @@ def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = ()) 
                 spec["bold"] = True
             if computed and not total:
                 spec["bg_color"] = "#F2F2F2"
+            if marked:
+                spec["bg_color"] = WARNING_STYLE["bg_color"]
             fmt_cache[key] = wb.add_format(spec)
         return fmt_cache[key]
 
@@ -68,6 +70,9 @@ def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = ()) 
     ws.merge_range(TITLE_ROW - 1, 0, TITLE_ROW - 1, last_col, layout.title, f_title)
     ws.merge_range(SUBTITLE_ROW - 1, 0, SUBTITLE_ROW - 1, last_col, layout.subtitle, f_sub)
     ws.set_row(TITLE_ROW - 1, 36)
+    if layout.coverage:
+        f_cover = wb.add_format(dict(FONT, italic=True, bold=True, align="center"))
+        ws.merge_range(COVERAGE_ROW - 1, 0, COVERAGE_ROW - 1, last_col, layout.coverage, f_cover)
     for h in layout.header_cells():
         if h.first_col == h.last_col and h.row == h.last_row:
             ws.write_string(h.row - 1, h.first_col - 1, h.label, f_head)
@@ -82,7 +87,8 @@ def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = ()) 
         r = content.row - 1
         for i, (c, cell) in enumerate(zip(form.columns, content.cells)):
             typed = content.total and c.is_number and c.total == "input"   # e.g. a rate with no households
-            fmt = cell_format(c, total=content.total, computed=content.total and not typed or cell.kind == "formula")
+            fmt = cell_format(c, total=content.total, computed=content.total and not typed or cell.kind == "formula",
+                              marked=cell.marked)
             if cell.kind == "formula":
                 # No computable result (a blank or absurd input): store an empty result, never
                 # xlsxwriter's default 0, which previews would show as a real figure.
@@ -93,6 +99,8 @@ def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = ()) 
                 ws.write_number(r, i, cell.value, fmt)
             else:
                 ws.write_blank(r, i, None, fmt)
+            if cell.note:
+                ws.write_comment(r, i, cell.note, {"x_scale": 3, "y_scale": 2.5, "font_name": FONT["font_name"]})
 
     styles = {"error": wb.add_format(ERROR_STYLE), "warning": wb.add_format(WARNING_STYLE)}
     last_unit = layout.unit_rows[-1] if layout.units else layout.first_unit_row

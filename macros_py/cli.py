@@ -82,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     con.add_argument("--units", help="Danh sách đơn vị (tệp .csv/.txt hoặc \"A;B;C\"), theo thứ tự dòng")
     con.add_argument("--form", default=None, help="Mã biểu (mặc định: biểu gặp nhiều nhất)")
     con.add_argument("--title", help="Tiêu đề biểu tổng hợp")
-    con.add_argument("--year", default="……")
+    con.add_argument("--year", default=None, help="Năm kế hoạch (mặc định: năm của các biểu nhận được)")
     con.add_argument("--unit", default="……", help="Đơn vị tổng hợp, ví dụ 'huyện Văn Quan'")
     con.add_argument("--force", action="store_true", help="Ghi đè nếu tệp ra đã có")
 
@@ -169,7 +169,7 @@ def cmd_consolidate(args) -> int:
 
         form = get_form(args.form) if args.form else get_form()
         units = [u.name for u in read_units(args.units, form) if u.name]
-    result = consolidate(args.inputs, units=units, form_id=args.form, progress=sys.stderr.isatty())
+    result = consolidate(args.inputs, units=units, form_id=args.form, year=args.year, progress=sys.stderr.isatty())
     if not result.form_id:
         print(render_text(result), file=sys.stderr)
         raise UsageError("Không có tệp nào đọc được chứa biểu đã biết.")

@@ -109,7 +109,8 @@ def test_sources_and_completeness_sheets(inbox, tmp_path):
     wb = openpyxl.load_workbook(out)
     title = [r[0] for r in wb["Nguồn"].iter_rows(max_row=3, values_only=True)]
     assert title[0] == "NGUỒN SỐ LIỆU: BIỂU DỰ KIẾN GIẢM NGHÈO, CẬN NGHÈO NĂM 2021"
-    assert title[1] == "Đơn vị tổng hợp: UBND huyện Văn Quan" and title[2].startswith("Lập ngày ")
+    assert title[1] == "Đơn vị tổng hợp: UBND huyện Văn Quan, từ biểu của các xã, thị trấn"
+    assert title[2].startswith("Lập ngày ")
     sources = table_rows(wb["Nguồn"])
     assert sources[0] == ("Đơn vị", "Tệp", "Dùng", "Trang", "Dòng", "Năm của biểu", "Lưu lần cuối", "Thời điểm theo",
                           "Số lỗi", "Số cảnh báo", "SHA-256")

@@ -529,3 +529,9 @@ def test_vietnamese_order():
     assert sorted(names, key=collation_key) == ["An", "Ăn", "Ân", unicodedata.normalize("NFD", "Ấn"), "Dương",
                                                 "đồng giáp", "Hoa", "Hòa", "Hỏa", "Hoà An", "On", "Ôn", "Ơn", "Ung",
                                                 "Ưng", "Yên Phúc"]
+
+
+def test_a_year_that_is_not_a_number_is_refused_plainly(tmp_path, capsys):
+    box = small_inbox(tmp_path, {"a.xlsx": "xã Yên Phúc"})
+    assert main(["consolidate", str(box), "--year", "năm nay", "-o", str(tmp_path / "o.xlsx")]) == 2
+    assert "không hợp lệ" in capsys.readouterr().err and not (tmp_path / "o.xlsx").exists()

@@ -120,6 +120,15 @@ def _infer_year(sources: list[Source], form_id: str) -> int | None:
     return max(latest, key=lambda y: (latest[y], y)) if latest else None
 
 
+def _plan_year(text) -> int:
+    from ..errors import UsageError
+
+    try:
+        return int(str(text).strip())
+    except ValueError:
+        raise UsageError(f"Năm '{text}' không hợp lệ: hãy ghi năm bằng số, ví dụ --year 2026.") from None
+
+
 def _classify(src: Source, form_id: str, year: int | None) -> str:
     """Pick the table this file contributes (src.part) and say what the file is (a RANK key)."""
     if src.status != "ok":
@@ -146,7 +155,7 @@ def consolidate(paths: list[Path], *, units: list[str] | None = None, form_id: s
     sources = read_all(files, progress)
     form_id = form_id or _choose_form(sources)
     inferred = year in (None, "", "……")
-    year = _infer_year(sources, form_id) if inferred else int(year)
+    year = _infer_year(sources, form_id) if inferred else _plan_year(year)
     result = Consolidation(form_id or "", list(units or []), year=year, year_inferred=inferred and year is not None,
                            listed=bool(units), notes=notes)
     kinds = {id(s): _classify(s, form_id, year) for s in sources}
@@ -252,8 +261,9 @@ def mismatch_texts(part: Part) -> dict[str, str]:
     return {n: f"{level} ghi {_n(typed)}, cộng {rows} được {_n(got)}" for n, typed, got in part.mismatches}
 
 
-def row_notes(c: Consolidation, unit: str) -> list[str]:
-    """What a reader of the table must know about a unit's figures (its doubtful parts)."""
+def row_notes(c: Consolidation, unit: str, *, brief: bool = False) -> list[str]:
+    """What a reader of the table must know about a unit's figures (its doubtful parts);
+    `brief`: one line each, for the command line."""
     s = c.used.get(unit)
     if s is None:
         return []
@@ -267,7 +277,9 @@ def row_notes(c: Consolidation, unit: str) -> list[str]:
                      "số liệu chưa đủ.")
     if part.only_total:
         notes.append("Đơn vị chỉ ghi dòng Cộng, các dòng chi tiết để trống.")
-    if part.errors:
+    if part.errors and brief:
+        notes.append(f"tệp '{s.name}' có {part.errors} lỗi (xem 'giamngheo validate').")
+    elif part.errors:
         more = part.errors - len(part.error_notes)
         notes.append(f"Biểu của đơn vị có {part.errors} lỗi, số liệu cần xem lại:\n"
                      + "\n".join(f"- {m}" for m in part.error_notes) + (f"\n- … và {more} lỗi khác." if more else ""))
@@ -279,8 +291,11 @@ def _heading(c: Consolidation, what: str, unit: str) -> tuple[str, ...]:
 
     year = c.year or "……"
     used, total = len(c.used), len(c.units)
+    found = [admin_name(s.part.title) for s in c.used.values()]
+    levels = [lv for lv, _ in Counter(f[0] for f in found if f).most_common()]
     return (f"{what}: {get_form(c.form_id).name.upper()} NĂM {year}",
-            f"Đơn vị tổng hợp: {'UBND ' + unit if unit != '……' else '……'}",
+            f"Đơn vị tổng hợp: {'UBND ' + unit if unit != '……' else '……'}"
+            + (f", từ biểu của các {', '.join(levels)}" if levels else ""),
             f"Lập ngày {_today()}; tổng hợp {used}/{total} đơn vị có số liệu"
             + ("" if c.listed else " (không có danh sách đơn vị: chỉ biết các đơn vị đã gửi tệp)") + ".")
 
@@ -401,10 +416,7 @@ def render_text(c: Consolidation) -> str:
         if unit in c.used:
             lines.append(f"{unit}: dùng '{c.used[unit].name}', để riêng: " + ", ".join(f"'{a.name}'" for a in aside))
     for unit in c.units:
-        for note in row_notes(c, unit):
-            lines.append(f"{unit}: " + note.split("\n")[0].replace(", số liệu cần xem lại:", "")
-                         + (f" (tệp '{c.used[unit].name}', xem 'giamngheo validate')" if note.startswith("Biểu của đơn vị có")
-                            else ""))
+        lines += [f"{unit}: {note}" for note in row_notes(c, unit, brief=True)]
     for s in c.unknown:
         lines.append(f"Bỏ qua '{s.name}': {s.verdict}")
     lines += c.notes

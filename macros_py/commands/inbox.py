@@ -277,12 +277,12 @@ def text_lines(grid, first: int, last: int) -> str:
     return "\n".join(out)
 
 
-def year_of(grid, table) -> tuple[int | None, str]:
+def year_of(grid, table, title: str | None = None) -> tuple[int | None, str]:
     """The plan year of a table (from its title, sheet name or header) and where it was read."""
     from ..core.years import table_year
 
-    return table_year(text_lines(grid, 1, table.header_top - 1), grid.name,
-                      text_lines(grid, table.header_top, table.numbering_row))
+    title = text_lines(grid, 1, table.header_top - 1) if title is None else title
+    return table_year(title, grid.name, text_lines(grid, table.header_top, table.numbering_row))
 
 
 _COVERAGE = re.compile(r"(\d+)\s*/\s*(\d+)\s*đơn\s*vị", re.IGNORECASE)
@@ -310,7 +310,7 @@ def read_part(grid, table) -> Part:
     findings = check_table(grid, table)
     title = text_lines(grid, 1, table.header_top - 1)
     part = Part(grid.name, form.id, title=title, total_row=table.total_row)
-    part.year, part.year_from = year_of(grid, table)
+    part.year, part.year_from = year_of(grid, table, title)
     part.errors = sum(f.severity == "error" for f in findings)
     part.warnings = sum(f.severity == "warning" for f in findings)
     part.error_notes = [f.message for f in findings if f.severity == "error"][:3]

@@ -355,7 +355,7 @@ def test_wrong_total_and_doubtful_figures_are_marked_in_the_table(received, dist
     assert "xã ghi 100, cộng các thôn được 88" in ws[f"B{dong_giap}"].comment.text
     assert ws[f"B{dong_giap}"].fill.fgColor.rgb.endswith("FFEB9C")
     hoa_binh = ws[f"B{FIRST + order.index('Hoà Bình')}"]
-    assert "có 1 lỗi" in hoa_binh.comment.text and "45" in hoa_binh.comment.text
+    assert "(tệp 'HOA BINH.xlsx', trang 'Biểu') có 1 lỗi" in hoa_binh.comment.text and "45,00%" in hoa_binh.comment.text
     for name in order:
         if name not in ("Đồng Giáp", "Hoà Bình"):
             assert ws[f"B{FIRST + order.index(name)}"].comment is None, name

@@ -281,7 +281,8 @@ def row_notes(c: Consolidation, unit: str, *, brief: bool = False) -> list[str]:
         notes.append(f"tệp '{s.name}' có {part.errors} lỗi (xem 'giamngheo validate').")
     elif part.errors:
         more = part.errors - len(part.error_notes)
-        notes.append(f"Biểu của đơn vị có {part.errors} lỗi, số liệu cần xem lại:\n"
+        notes.append(f"Biểu của đơn vị (tệp '{s.name}', trang '{part.sheet}') có {part.errors} lỗi, "
+                     "số liệu cần xem lại:\n"
                      + "\n".join(f"- {m}" for m in part.error_notes) + (f"\n- … và {more} lỗi khác." if more else ""))
     return notes
 

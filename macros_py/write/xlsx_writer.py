@@ -59,6 +59,8 @@ def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = ()) 
                 spec["align"] = "center"
             if total:
                 spec["bold"] = True
+                if column.role == "unit" and layout.total_label:   # "Cộng (12/17 đơn vị, 1 chưa đủ)" stays whole
+                    spec["shrink"] = True
             if computed and not total:
                 spec["bg_color"] = "#F2F2F2"
             if marked:

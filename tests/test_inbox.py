@@ -449,6 +449,7 @@ def test_a_partial_district_is_partial_at_the_province(received, district, tmp_p
     assert "Văn Quan chỉ gồm 13/17 đơn vị" in rows[2][0]
     wb = openpyxl.load_workbook(out)
     assert "13/17" in wb["Biểu"][f"B{FIRST}"].comment.text
+    assert wb["Biểu"][f"B{FIRST + 2}"].alignment.shrink_to_fit       # the long label is never cut on paper
     status_rows = {r[1]: r for r in wb["Tình hình nộp"].iter_rows(values_only=True)}
     assert "chỉ tổng hợp 13/17 đơn vị" in status_rows["Văn Quan"][5]
 

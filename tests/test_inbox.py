@@ -536,3 +536,13 @@ def test_a_year_that_is_not_a_number_is_refused_plainly(tmp_path, capsys):
     box = small_inbox(tmp_path, {"a.xlsx": "xã Yên Phúc"})
     assert main(["consolidate", str(box), "--year", "năm nay", "-o", str(tmp_path / "o.xlsx")]) == 2
     assert "không hợp lệ" in capsys.readouterr().err and not (tmp_path / "o.xlsx").exists()
+
+
+def test_the_unit_a_title_names():
+    from macros_py.commands.inbox import admin_name
+
+    assert admin_name("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nUBND XÃ KHÁNH KHÊ") == ("xã", "Khánh Khê")
+    assert admin_name(unicodedata.normalize("NFD", "(Kèm theo Kế hoạch của UBND xã An Sơn)")) == ("xã", "An Sơn")
+    assert admin_name("UBND thị trấn Văn Quan, ngày 5 tháng 4") == ("thị trấn", "Văn Quan")
+    assert admin_name("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM") is None
+    assert admin_name("(Kèm theo Kế hoạch của UBND xã ……)") is None

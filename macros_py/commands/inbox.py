@@ -75,6 +75,8 @@ def admin_name(text: str) -> tuple[str, str] | None:
     if not m:
         return None
     name = m.group(2).strip().rstrip(".").strip()
+    if not fold(name):      # "xã ……" in an unfilled template names nobody
+        return None
     return m.group(1).lower(), (name.title() if name.isupper() else name)
 
 

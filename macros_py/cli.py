@@ -174,7 +174,7 @@ def _parser() -> argparse.ArgumentParser:
     con.add_argument("--units", metavar="ĐƠN_VỊ", help=units_help + ", theo thứ tự dòng")
     con.add_argument("--form", default=None, metavar="MÃ_BIỂU", help="Mã biểu (mặc định: biểu gặp nhiều nhất)")
     con.add_argument("--title", metavar="TIÊU_ĐỀ", help="Tiêu đề biểu tổng hợp")
-    con.add_argument("--year", type=_year, default=None, metavar="NĂM", help=year_help)
+    con.add_argument("--year", type=_year, default=None, metavar="NĂM", help=year_help + " (mặc định: năm của các biểu nhận được)")
     con.add_argument("--unit", default="……", metavar="TÊN", help="Đơn vị tổng hợp, ví dụ 'huyện Văn Quan'")
     con.add_argument("--force", action="store_true", help=force_help)
 
@@ -325,7 +325,7 @@ def cmd_consolidate(args) -> int:
 
         form = get_form(args.form) if args.form else get_form()
         units = [u.name for u in read_units(args.units, form) if u.name]
-    result = consolidate(args.inputs, units=units, form_id=args.form, progress=sys.stderr.isatty())
+    result = consolidate(args.inputs, units=units, form_id=args.form, year=args.year, progress=sys.stderr.isatty())
     if not result.form_id:
         print(render_text(result), file=sys.stderr)
         raise UsageError("Không có tệp nào đọc được chứa biểu đã biết.")

@@ -97,18 +97,31 @@ def test_consolidation_rebuilds_the_van_quan_district_table(inbox, tmp_path, cap
         assert [rows[24][2 + j] for j in range(13)] == pytest.approx(total, abs=1e-9)
 
 
+def table_rows(ws) -> list[tuple]:
+    """A report sheet's rows below its title lines (the header first)."""
+    rows = list(ws.iter_rows(values_only=True))
+    return rows[next(i for i, r in enumerate(rows) if r[0] in ("Đơn vị", "STT")):]
+
+
 def test_sources_and_completeness_sheets(inbox, tmp_path):
     out = tmp_path / "huyen.xlsx"
-    main(["consolidate", str(inbox), "--units", str(units_csv(tmp_path)), "-o", str(out)])
+    main(["consolidate", str(inbox), "--units", str(units_csv(tmp_path)), "--unit", "huyện Văn Quan", "-o", str(out)])
     wb = openpyxl.load_workbook(out)
-    sources = list(wb["Nguồn"].iter_rows(values_only=True))
-    sources = sources[next(i for i, r in enumerate(sources) if r[0] == "Đơn vị"):]    # under the title lines
-    assert sources[0] == ("Đơn vị", "Tệp", "Trang", "Dòng", "Lưu lần cuối", "SHA-256", "Số lỗi", "Số cảnh báo")
-    tan_doan = next(r for r in sources if r[0] == "Tân Đoàn")
-    assert tan_doan[1] == "02_BIEU GIAM NGHEO.xlsx" and tan_doan[3] == 11 and len(tan_doan[5]) == 64
-    status = {r[0]: r for r in wb["Tình hình nộp"].iter_rows(min_row=2, values_only=True)}
-    assert status["Tân Đoàn"][1] == "Đã nộp" and "Tan Doan cu.xlsx" in status["Tân Đoàn"][5]
-    assert status["(tệp lỗi)"][2] == "ghi chu.xlsx"
+    title = [r[0] for r in wb["Nguồn"].iter_rows(max_row=3, values_only=True)]
+    assert title[0] == "NGUỒN SỐ LIỆU: BIỂU DỰ KIẾN GIẢM NGHÈO, CẬN NGHÈO NĂM 2021"
+    assert title[1] == "Đơn vị tổng hợp: UBND huyện Văn Quan, từ biểu của các xã, thị trấn"
+    assert title[2].startswith("Lập ngày ")
+    sources = table_rows(wb["Nguồn"])
+    assert sources[0] == ("Đơn vị", "Tệp", "Dùng", "Trang", "Dòng", "Năm của biểu", "Lưu lần cuối", "Thời điểm theo",
+                          "Số lỗi", "Số cảnh báo", "SHA-256")
+    tan_doan = [r for r in sources if r[0] == "Tân Đoàn"]
+    assert [(r[1], r[2][:11]) for r in tan_doan] == [("02_BIEU GIAM NGHEO.xlsx", "Dùng"),
+                                                      ("Tan Doan cu.xlsx", "Bản cũ hơn ")]
+    assert tan_doan[0][4] == "8–10 (cộng 3 dòng)" and tan_doan[0][5] == "2021 (tiêu đề)"
+    assert len(tan_doan[0][10]) == 64
+    status = {r[1]: r for r in table_rows(wb["Tình hình nộp"])[1:]}
+    assert status["Tân Đoàn"][2] == "Đạt" and "Tan Doan cu.xlsx" in status["Tân Đoàn"][5]
+    assert status["(không rõ đơn vị)"][3] == "ghi chu.xlsx"
 
 
 def test_missing_unit_is_reported_and_left_blank(inbox, tmp_path, capsys):
@@ -118,9 +131,10 @@ def test_missing_unit_is_reported_and_left_blank(inbox, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "16/17 đơn vị đã nộp" in printed and "Chưa nộp: Điềm He" in printed
     rows = _rows(out)
-    assert rows[11][1] == "Điềm He" and rows[11][2] == ""
-    status = {r[0]: r for r in openpyxl.load_workbook(out)["Tình hình nộp"].iter_rows(min_row=2, values_only=True)}
-    assert status["Điềm He"][1] == "Chưa nộp"
+    assert rows[11][1] == "Điềm He" and rows[11][2:15] == [""] * 13
+    assert rows[24][1] == "Cộng (16/17 đơn vị)" and rows[2][0].startswith("Tổng hợp 16/17 đơn vị đã nộp, ngày ")
+    status = {r[1]: r for r in table_rows(openpyxl.load_workbook(out)["Tình hình nộp"])[1:]}
+    assert status["Điềm He"][2] == "Chưa nộp"
 
 
 def test_unit_names_match_across_spellings(tmp_path):

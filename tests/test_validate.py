@@ -34,12 +34,19 @@ def test_shipped_van_quan_workbook_is_clean():
 
 def test_an_unfilled_template_is_not_a_list_of_errors(tmp_path):
     assert findings(ROOT / "workbooks" / "bieu_du_kien_giam_ngheo_mau.xlsx") == []
-    # once a row is named, its blank inputs are named too
+    # a named row without any figure (a unit that has not reported) is one warning, never
+    # "type 0" per cell; once a figure is typed, the inputs still blank are named
     wb = openpyxl.load_workbook(ROOT / "workbooks" / "bieu_du_kien_giam_ngheo_mau.xlsx")
     wb["Biểu"]["B8"] = "Xã A"
     path = tmp_path / "t.xlsx"
     wb.save(path)
-    assert sorted(findings(path)) == sorted((f"{c}8", "blank-input") for c in "CDFGJLM")
+    assert findings(path) == [("B8", "unit-no-figures")]
+    result = validate_file(path)
+    (finding,) = result.sheets[0].findings
+    assert finding.severity == "warning" and "Xã A" in finding.message and "ghi 0" not in finding.message
+    wb["Biểu"]["C8"] = 120
+    wb.save(path)
+    assert sorted(findings(path)) == sorted((f"{c}8", "blank-input") for c in "DFGJLM")
 
 
 def test_published_table_typed_by_hand_has_no_error_only_one_note_per_typed_column(tmp_path):

@@ -1,39 +1,79 @@
 """Tổng hợp: the next level's table from the workbooks the units sent.
 
-One row per unit, its figures taken from the unit's own total row (or its only row);
-formulas and totals live. Two versions from one unit are never summed: the latest
-(by the workbook's own last-saved time, then file time) is used and the others are
-set aside and named. Sheets "Nguồn" and "Tình hình nộp" say where each row came from
-and who has not reported.
+Every figure in the result is one a unit really reported, and the table says what it does
+not cover. Each unit's figures are the sums of its own rows (its typed total only compared),
+read as `validate` reads them; a workbook gives its table of the plan year (asked for, or
+the year most workbooks' latest table is for). Two versions from one unit are never summed:
+the latest by the workbook's own saved time is used, the others set aside and named. Units
+without figures — not sent, an unfilled template, a broken file, no table of that year —
+keep blank rows, and the total row and the line under the title say "x/y đơn vị".
+Sheets "Nguồn" and "Tình hình nộp" say where each row came from and who has not reported.
 """
 from __future__ import annotations
 
 import os
 import sys
+from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
-from .inbox import Source, collect, find_unit, guess_unit, read_source, unit_key
+from .inbox import SAVED_FROM, Part, Source, admin_name, collect, find_unit, guess_unit, read_source, unit_key
 from ..write.layout import Unit, make_layout
 from ..write.xlsx_writer import ListSheet
 
 PARALLEL_FROM = 16   # below this, starting worker processes costs more than it saves
+
+# A unit's state, best first: what a unit's files are ranked by, and how each is named.
+RANK = ("ok", "errors", "empty", "no_year", "other_form", "broken", "missing")
+STATUS_VI = {"ok": "Đạt", "errors": "Có lỗi", "empty": "Gửi biểu trống", "no_year": "Không có biểu năm {year}",
+             "other_form": "Gửi biểu khác mẫu", "broken": "Gửi tệp lỗi", "missing": "Chưa nộp"}
+COUNT_VI = {"ok": "Đạt", "errors": "Có lỗi", "empty": "Biểu trống", "no_year": "Không có biểu năm {year}",
+            "other_form": "Biểu khác mẫu", "broken": "Tệp lỗi", "missing": "Chưa nộp"}
+WITH_FIGURES = ("ok", "errors")
+# What a unit of each level sums: a commune its villages, a district its communes.
+SUB_ROWS = {"xã": "các thôn", "phường": "các tổ dân phố", "thị trấn": "các thôn, tổ dân phố", "huyện": "các xã",
+            "thị xã": "các xã, phường", "thành phố": "các xã, phường", "tỉnh": "các huyện"}
 
 
 @dataclass
 class Consolidation:
     form_id: str
     units: list[str]                                   # row order of the output
+    year: int | None = None                            # the plan year of the tables taken
+    year_inferred: bool = False                        # no --year: read from the workbooks
+    listed: bool = False                               # units came from a list (so the missing are known)
     used: dict[str, Source] = field(default_factory=dict)
-    set_aside: dict[str, list[Source]] = field(default_factory=dict)
-    unknown: list[Source] = field(default_factory=list)   # readable, but no listed unit named
-    bad: list[Source] = field(default_factory=list)       # unreadable or no known form
-    other_form: list[Source] = field(default_factory=list)
+    received: dict[str, list[Source]] = field(default_factory=dict)   # unit → its files, the used one first
+    state: dict[str, str] = field(default_factory=dict)               # unit → a RANK key
+    unknown: list[Source] = field(default_factory=list)  # files that name no (listed) unit
     notes: list[str] = field(default_factory=list)
 
     @property
     def missing(self) -> list[str]:
+        """Units that sent nothing at all."""
+        return [u for u in self.units if self.state.get(u, "missing") == "missing"]
+
+    @property
+    def without_figures(self) -> list[str]:
         return [u for u in self.units if u not in self.used]
+
+    @property
+    def set_aside(self) -> dict[str, list[Source]]:
+        return {u: [s for s in files if s is not self.used.get(u)] for u, files in self.received.items()
+                if any(s is not self.used.get(u) for s in files)}
+
+    @property
+    def partial_units(self) -> list[str]:
+        """Units whose own table is itself a partial consolidation (a district's 12/17)."""
+        return [u for u, s in self.used.items() if s.part.coverage and s.part.coverage[0] < s.part.coverage[1]]
+
+    def status(self, unit: str) -> str:
+        return STATUS_VI[self.state.get(unit, "missing")].format(year=self.year or "……")
+
+    def counts(self) -> dict[str, int]:
+        tally = Counter(self.state.get(u, "missing") for u in self.units)
+        return {k: tally[k] for k in RANK}
 
 
 def read_all(files: list[Path], progress: bool) -> list[Source]:
@@ -64,117 +104,321 @@ def _progress(total: int, enabled: bool):
                 leave=False)
 
 
+def _choose_form(sources: list[Source]) -> str | None:
+    """The form most workbooks hold (ties: the shipped forms' order)."""
+    from ..forms.spec import forms
+
+    counts = Counter(f for s in sources for f in s.forms)
+    order = list(forms())
+    return max(counts, key=lambda f: (counts[f], -order.index(f) if f in order else 0)) if counts else None
+
+
+def _infer_year(sources: list[Source], form_id: str) -> int | None:
+    """The year most workbooks' latest table of the form is for (ties: the later year)."""
+    latest = Counter(max(years) for s in sources
+                     if (years := [p.year for p in s.parts if p.form == form_id and p.year]))
+    return max(latest, key=lambda y: (latest[y], y)) if latest else None
+
+
+def _plan_year(text) -> int:
+    from ..errors import UsageError
+
+    try:
+        return int(str(text).strip())
+    except ValueError:
+        raise UsageError(f"Năm '{text}' không hợp lệ: hãy ghi năm bằng số, ví dụ --year 2026.") from None
+
+
+def _classify(src: Source, form_id: str, year: int | None) -> str:
+    """Pick the table this file contributes (src.part) and say what the file is (a RANK key)."""
+    if src.status != "ok":
+        return "broken"
+    parts = [p for p in src.parts if p.form == form_id]
+    if not parts:
+        return "other_form"
+    if year is not None:
+        parts = [p for p in parts if p.year == year] or [p for p in parts if p.year is None]
+        if not parts:
+            return "no_year"
+    else:
+        parts.sort(key=lambda p: p.year or 0, reverse=True)
+    filled = [p for p in parts if not p.empty]
+    src.part = (filled or parts)[0]
+    if src.part.empty:
+        return "empty"
+    return "errors" if src.part.errors else "ok"
+
+
 def consolidate(paths: list[Path], *, units: list[str] | None = None, form_id: str | None = None,
-                progress: bool = False) -> Consolidation:
+                year: int | str | None = None, progress: bool = False) -> Consolidation:
     files, notes = collect(paths)
     sources = read_all(files, progress)
-    readable = [s for s in sources if s.status == "ok"]
-    if form_id is None:
-        counts: dict[str, int] = {}
-        for s in readable:
-            counts[s.form] = counts.get(s.form, 0) + 1
-        form_id = max(counts, key=counts.get) if counts else None
-    result = Consolidation(form_id or "", list(units or []), notes=notes)
-    result.bad = [s for s in sources if s.status != "ok"]
-    result.other_form = [s for s in readable if s.form != form_id]
+    form_id = form_id or _choose_form(sources)
+    inferred = year in (None, "", "……")
+    year = _infer_year(sources, form_id) if inferred else _plan_year(year)
+    result = Consolidation(form_id or "", list(units or []), year=year, year_inferred=inferred and year is not None,
+                           listed=bool(units), notes=notes)
+    kinds = {id(s): _classify(s, form_id, year) for s in sources}
+    _tie_units(sources, kinds, units)
     by_unit: dict[str, list[Source]] = {}
-    named: dict[str, str] = {}      # unit key → the first spelling seen (without a units list)
-    for s in readable:
-        if s.form != form_id:
-            continue
-        s.unit = find_unit(s.texts, units) if units else (guess_unit(s.texts) or s.texts[-1])
+    for s in sources:
         if s.unit is None:
+            s.verdict = _verdict(s, kinds[id(s)], None, year, form_id) if kinds[id(s)] in ("broken", "other_form") \
+                else "Không nhận ra đơn vị" + (" trong danh sách" if units else "")
             result.unknown.append(s)
-            continue
-        if not units:   # without a list, names that fold alike are one unit
-            s.unit = named.setdefault(unit_key(s.unit), s.unit)
-        by_unit.setdefault(s.unit, []).append(s)
+        else:
+            by_unit.setdefault(s.unit, []).append(s)
     if not units:
-        result.units = sorted(by_unit, key=lambda u: min(str(s.path) for s in by_unit[u]))
+        result.units = sorted(by_unit, key=_collation)
     for unit, group in by_unit.items():
-        group.sort(key=lambda s: s.order_key, reverse=True)
-        result.used[unit] = group[0]
-        if len(group) > 1:
-            result.set_aside[unit] = group[1:]
+        group.sort(key=lambda s: s.order_key, reverse=True)            # newest first …
+        group.sort(key=lambda s: RANK.index(kinds[id(s)]))             # … within the best kind
+        result.received[unit], result.state[unit] = group, kinds[id(group[0])]
+        if kinds[id(group[0])] in WITH_FIGURES:
+            result.used[unit] = group[0]
+        for s in group:
+            s.verdict = _verdict(s, kinds[id(s)], result.used.get(unit), year, form_id)
     return result
 
 
-def _when(src: Source) -> str:
-    if src.saved:
-        return src.saved.astimezone().strftime("%d/%m/%Y %H:%M")
-    from datetime import datetime
-    return datetime.fromtimestamp(src.mtime).strftime("%d/%m/%Y %H:%M") + " (giờ tệp)"
+def _collation(name: str):
+    from ..core.names import collation_key
+
+    return collation_key(name)
 
 
-def _verdict(src: Source) -> str:
-    if src.errors:
-        return f"Có {src.errors} lỗi"
-    return "Đạt" + (f" ({src.warnings} cảnh báo)" if src.warnings else "")
+def _tie_units(sources: list[Source], kinds: dict[int, str], units: list[str] | None) -> None:
+    """Set each file's unit: from the units list, by title, sheet name or file name; without a
+    list, the name its title gives ('UBND xã Yên Phúc'), spellings that fold alike merged
+    (the spelling of the file that will be used), else a file name naming a unit already seen."""
+    if units:
+        for s in sources:
+            s.unit = find_unit(s.texts, units)
+        return
+    spellings: dict[str, list[tuple[int, datetime, str]]] = {}
+    for s in sources:
+        name = guess_unit(s.texts)
+        if name:
+            spellings.setdefault(unit_key(name), []).append((RANK.index(kinds[id(s)]), s.when, name))
+            s.unit = name
+    canonical = {k: min(v, key=lambda t: (t[0], -t[1].timestamp()))[2] for k, v in spellings.items()}
+    known = list(canonical.values())
+    for s in sources:
+        if s.unit:
+            s.unit = canonical[unit_key(s.unit)]
+        else:
+            s.unit = find_unit(s.texts, known) if known else None
+            if s.unit is None and kinds[id(s)] in WITH_FIGURES + ("empty",):
+                s.unit = s.texts[-1]       # a readable table named by nothing but its file name
 
 
-def report_sheets(c: Consolidation) -> list[ListSheet]:
-    sources = []
-    for unit in c.units:
-        if unit in c.used:
-            s = c.used[unit]
-            sources.append((unit, Path(s.path).name, s.sheet, s.row, _when(s), s.sha256, s.errors, s.warnings))
-    status = []
-    for unit in c.units:
-        s = c.used.get(unit)
-        if s is None:
-            status.append((unit, "Chưa nộp", None, None, None, None))
-            continue
-        aside = c.set_aside.get(unit, [])
-        note = ("Có nhiều tệp; dùng tệp mới nhất, để riêng: " + ", ".join(Path(a.path).name for a in aside)) \
-            if aside else None
-        status.append((unit, "Đã nộp", Path(s.path).name, _when(s), _verdict(s), note))
+def _verdict(s: Source, kind: str, used: Source | None, year, form_id: str) -> str:
+    if s is used:
+        return "Dùng"
+    if kind in WITH_FIGURES:
+        return f"Bản cũ hơn (lưu {_when(s)}), dùng bản lưu {_when(used)}"
+    if kind == "empty":
+        return "Biểu trống: chưa điền số liệu"
+    if kind == "no_year":
+        years = sorted({p.year for p in s.parts if p.form == form_id and p.year})
+        return f"Không có biểu năm {year} (chỉ có năm {', '.join(map(str, years))})"
+    if kind == "other_form":
+        from ..forms.spec import forms
+
+        names = [forms()[f].name if f in forms() else f for f in s.forms]
+        return "Biểu khác mẫu: " + ", ".join(names)
+    return s.error or "Không đọc được tệp"
+
+
+def _when(src: Source | None) -> str:
+    if src is None:
+        return ""
+    return src.when.astimezone().strftime("%d/%m/%Y %H:%M")
+
+
+def _today() -> str:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")   # reproducible builds fix the date
+    now = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now()
+    return now.strftime("%d/%m/%Y")
+
+
+def _n(value) -> str:
+    from ..core.numbers import format_vi
+
+    return format_vi(value) if isinstance(value, (int, float)) else str(value)
+
+
+def _levels(part: Part) -> tuple[str, str]:
+    """('xã', 'các thôn'): what the unit is and what its rows are, from its title."""
+    found = admin_name(part.title)
+    level = found[0] if found else "đơn vị"
+    return level, SUB_ROWS.get(level, "các dòng")
+
+
+def mismatch_texts(part: Part) -> dict[str, str]:
+    """Column number → 'xã ghi 100, cộng các thôn được 88' for each wrong typed total."""
+    level, rows = _levels(part)
+    return {n: f"{level} ghi {_n(typed)}, cộng {rows} được {_n(got)}" for n, typed, got in part.mismatches}
+
+
+def row_notes(c: Consolidation, unit: str, *, brief: bool = False) -> list[str]:
+    """What a reader of the table must know about a unit's figures (its doubtful parts);
+    `brief`: one line each, for the command line."""
+    s = c.used.get(unit)
+    if s is None:
+        return []
+    part, notes = s.part, []
+    if part.mismatches:
+        level, rows = _levels(part)
+        notes.append(f"Dòng Cộng của {level} ghi sai, đã dùng số cộng {rows}: "
+                     + "; ".join(f"cột {n}: {t}" for n, t in mismatch_texts(part).items()) + ".")
+    if part.coverage and part.coverage[0] < part.coverage[1]:
+        notes.append(f"Biểu của {_levels(part)[0]} chỉ tổng hợp {part.coverage[0]}/{part.coverage[1]} đơn vị: "
+                     "số liệu chưa đủ.")
+    if part.only_total:
+        notes.append("Đơn vị chỉ ghi dòng Cộng, các dòng chi tiết để trống.")
+    if part.errors and brief:
+        notes.append(f"tệp '{s.name}' có {part.errors} lỗi (xem 'giamngheo validate').")
+    elif part.errors:
+        more = part.errors - len(part.error_notes)
+        notes.append(f"Biểu của đơn vị (tệp '{s.name}', trang '{part.sheet}') có {part.errors} lỗi, "
+                     "số liệu cần xem lại:\n"
+                     + "\n".join(f"- {m}" for m in part.error_notes) + (f"\n- … và {more} lỗi khác." if more else ""))
+    return notes
+
+
+def _heading(c: Consolidation, what: str, unit: str) -> tuple[str, ...]:
+    from ..forms.spec import get_form
+
+    year = c.year or "……"
+    used, total = len(c.used), len(c.units)
+    found = [admin_name(s.part.title) for s in c.used.values()]
+    levels = [lv for lv, _ in Counter(f[0] for f in found if f).most_common()]
+    return (f"{what}: {get_form(c.form_id).name.upper()} NĂM {year}",
+            f"Đơn vị tổng hợp: {'UBND ' + unit if unit != '……' else '……'}"
+            + (f", từ biểu của các {', '.join(levels)}" if levels else ""),
+            f"Lập ngày {_today()}; tổng hợp {used}/{total} đơn vị có số liệu"
+            + ("" if c.listed else " (không có danh sách đơn vị: chỉ biết các đơn vị đã gửi tệp)") + ".")
+
+
+def report_sheets(c: Consolidation, unit: str = "……") -> list[ListSheet]:
+    counts = c.counts()
+    tally = "; ".join(f"{COUNT_VI[k].format(year=c.year or '……')}: {n}" for k, n in counts.items()
+                                     if n or k != "other_form") + f" (tổng {len(c.units)})."
+    status, highlight = [], set()
+    for i, u in enumerate(c.units, start=1):
+        s = c.used.get(u) or (c.received.get(u) or [None])[0]
+        notes = [f"'{a.name}': {a.verdict}" for a in c.received.get(u, []) if a is not c.used.get(u)
+                 and a is not s] + row_notes(c, u)
+        if s is not None and u not in c.used:
+            notes.insert(0, s.verdict)
+        if u not in c.used:
+            highlight.add(len(status))
+        status.append((i, u, c.status(u), s.name if s else None, _when(s) or None, "\n".join(notes) or None))
     for s in c.unknown:
-        status.append(("(không rõ đơn vị)", "Không dùng", Path(s.path).name, _when(s), _verdict(s),
-                       "Không nhận ra đơn vị trong danh sách"))
-    for s in c.other_form:
-        status.append(("(biểu khác)", "Không dùng", Path(s.path).name, None, None, f"Biểu khác mẫu: {s.form}"))
-    for s in c.bad:
-        status.append(("(tệp lỗi)", "Không dùng", Path(s.path).name, None, None, s.error))
+        status.append((None, "(không rõ đơn vị)", "Không dùng", s.name, _when(s), s.verdict))
+    sources = []
+    for u in c.units:
+        for s in c.received.get(u, []):
+            sources.append(_source_row(u, s, s is c.used.get(u)))
+    for s in c.unknown:
+        sources.append(_source_row("(không rõ đơn vị)", s, False))
     return [
-        ListSheet("Nguồn", ("Đơn vị", "Tệp", "Trang", "Dòng", "Lưu lần cuối", "SHA-256", "Số lỗi", "Số cảnh báo"),
-                  sources, (18, 30, 12, 6, 18, 66, 8, 10)),
-        ListSheet("Tình hình nộp", ("Đơn vị", "Tình trạng", "Tệp", "Thời gian", "Kiểm tra", "Ghi chú"),
-                  status, (18, 12, 30, 18, 16, 60)),
+        ListSheet("Nguồn", ("Đơn vị", "Tệp", "Dùng", "Trang", "Dòng", "Năm của biểu", "Lưu lần cuối",
+                            "Thời điểm theo", "Số lỗi", "Số cảnh báo", "SHA-256"),
+                  sources, (16, 24, 22, 10, 12, 12, 14, 22, 6, 8, 22),
+                  title=_heading(c, "NGUỒN SỐ LIỆU", unit) + (
+                      "Mỗi đơn vị dùng bản lưu sau cùng, theo thời điểm lưu ghi trong tệp (giờ của tệp chỉ khi "
+                      "tệp không ghi).",)),
+        ListSheet("Tình hình nộp", ("STT", "Đơn vị", "Tình trạng", "Tệp nhận được", "Lưu lần cuối", "Ghi chú"),
+                  status, (5, 18, 16, 26, 16, 70),
+                  title=_heading(c, "TÌNH HÌNH NỘP BIỂU", unit) + (tally,), highlight=frozenset(highlight)),
     ]
 
 
-def write_consolidation(c: Consolidation, out: Path, *, force: bool = False, year="……", unit="……",
-                        title: str | None = None, charts: bool = True) -> None:
+def _source_row(unit: str, s: Source, used: bool) -> tuple:
+    from ..core.years import WHERE
+
+    part = s.part
+    if part is None:
+        rows = sheet = year = None
+    else:
+        sheet = part.sheet
+        year = f"{part.year} ({WHERE[part.year_from]})" if part.year else "không ghi năm"
+        if part.summed:
+            rows = f"{part.rows[0]}–{part.rows[-1]} (cộng {len(part.rows)} dòng)"
+        elif part.only_total:
+            rows = f"{part.rows[0]} (dòng Cộng)"
+        else:
+            rows = ", ".join(map(str, part.rows)) or None
+    return (unit, s.name, s.verdict, sheet, rows, year, _when(s), SAVED_FROM[s.saved_from] if s.saved else
+            SAVED_FROM["file"], part.errors if part else None, part.warnings if part else None, s.sha256 or None)
+
+
+def layout_units(c: Consolidation) -> list[Unit]:
+    """The output's unit rows: figures of the units that reported, blank rows for the others,
+    notes and marks where the figures are doubtful."""
     from ..forms.formulas import row_expr
-    from ..write.safe_io import atomic_output
     from ..forms.spec import get_form
-    from ..write.xlsx_writer import write_new_workbook
 
     form = get_form(c.form_id)
     inputs = {n for n in form.numbers if row_expr(form.column(n)) is None}
-    rows = [Unit(u, {n: v for n, v in c.used[u].values.items() if n in inputs} if u in c.used else {})
-            for u in c.units]
-    layout = make_layout(form, rows, year=year, unit=unit, title=title)
+    rows = []
+    for u in c.units:
+        s = c.used.get(u)
+        if s is None:
+            rows.append(Unit(u, {}, blank=True))
+            continue
+        notes = row_notes(c, u)
+        rows.append(Unit(u, {n: v for n, v in s.part.values.items() if n in inputs},
+                         note="\n".join(notes) or None, flagged=mismatch_texts(s.part)))
+    return rows
+
+
+def coverage_texts(c: Consolidation, total_label: str) -> tuple[str, str | None]:
+    """The line under the title, and the total row's label when the table is not complete."""
+    done, total, partial = len(c.used), len(c.units), c.partial_units
+    line = f"Tổng hợp {done}/{total} đơn vị đã nộp, ngày {_today()}"
+    if partial:
+        line += "; biểu của " + ", ".join(
+            f"{u} chỉ gồm {c.used[u].part.coverage[0]}/{c.used[u].part.coverage[1]} đơn vị" for u in partial)
+    if done == total and not partial:
+        return line, None
+    return line, f"{total_label} ({done}/{total} đơn vị" + (f", {len(partial)} chưa đủ)" if partial else ")")
+
+
+def write_consolidation(c: Consolidation, out: Path, *, force: bool = False, year=None, unit="……",
+                        title: str | None = None, charts: bool = True) -> None:
+    from ..forms.spec import get_form
+    from ..write.safe_io import atomic_output
+    from ..write.xlsx_writer import write_new_workbook
+
+    form = get_form(c.form_id)
+    year = year if year not in (None, "") else (c.year or "……")
+    layout = make_layout(form, layout_units(c), year=year, unit=unit, title=title)
+    layout.coverage, layout.total_label = coverage_texts(c, form.total_label)
     with atomic_output(out, force) as tmp:
-        write_new_workbook(layout, tmp, report_sheets(c), charts=charts)
+        write_new_workbook(layout, tmp, report_sheets(c, unit), charts=charts)
 
 
 def render_text(c: Consolidation) -> str:
-    lines = [f"Biểu: {c.form_id}; {len(c.used)}/{len(c.units)} đơn vị đã nộp."]
-    if c.missing:
-        lines.append("Chưa nộp: " + ", ".join(c.missing))
+    year = f"năm {c.year}" + (" (suy ra từ các biểu nhận được)" if c.year_inferred else "") if c.year \
+        else "không rõ năm"
+    lines = [f"Biểu: {c.form_id}; {year}; {len(c.used)}/{len(c.units)} đơn vị đã nộp."]
+    if not c.listed:
+        lines.append("Không có danh sách đơn vị (--units): chỉ biết các đơn vị đã gửi tệp.")
+    for kind in RANK[2:]:
+        units = [u for u in c.units if c.state.get(u, "missing") == kind]
+        if units:
+            label = STATUS_VI[kind].format(year=c.year or "……")
+            lines.append(f"{label}: " + ", ".join(
+                u if kind == "missing" else f"{u} ('{c.received[u][0].name}')" for u in units))
     for unit, aside in c.set_aside.items():
-        lines.append(f"{unit}: dùng '{Path(c.used[unit].path).name}', để riêng: "
-                     + ", ".join(f"'{Path(a.path).name}'" for a in aside))
-    for s in c.unknown:
-        lines.append(f"Không nhận ra đơn vị: '{Path(s.path).name}'")
-    for s in c.other_form:
-        lines.append(f"Biểu khác mẫu ({s.form}): '{Path(s.path).name}'")
-    for s in c.bad:
-        lines.append(f"Bỏ qua '{Path(s.path).name}': {s.error}")
+        if unit in c.used:
+            lines.append(f"{unit}: dùng '{c.used[unit].name}', để riêng: " + ", ".join(f"'{a.name}'" for a in aside))
     for unit in c.units:
-        s = c.used.get(unit)
-        if s is not None and s.errors:
-            lines.append(f"{unit}: tệp '{Path(s.path).name}' có {s.errors} lỗi (xem 'giamngheo validate').")
+        lines += [f"{unit}: {note}" for note in row_notes(c, unit, brief=True)]
+    for s in c.unknown:
+        lines.append(f"Bỏ qua '{s.name}': {s.verdict}")
     lines += c.notes
     return "\n".join(lines)

@@ -22,7 +22,7 @@ _PREFIXES = ("uy ban nhan dan ", "ubnd ", "thi tran ", "thi xa ", "thanh pho ", 
              "xa ", "tt ", "tp ", "tx ")
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 _ADMIN = re.compile(r"(?:ubnd|ủy ban nhân dân|uỷ ban nhân dân)?\s*\b(xã|phường|thị trấn|huyện|thị xã|thành phố|tỉnh)"
-                    r"\s+([^\n,;()/]+)", re.IGNORECASE)
+                    r"\s+(?!hội chủ nghĩa)([^\n,;()/]+)", re.IGNORECASE)
 
 
 def fold(text: object) -> str:
@@ -68,18 +68,31 @@ def _is_admin_word(key: str) -> bool:
     return any(key + " " == p for p in _PREFIXES)
 
 
+def admin_name(text: str) -> tuple[str, str] | None:
+    """('xã', 'Yên Phúc') from 'UBND xã Yên Phúc' or 'UBND XÃ YÊN PHÚC' (in NFC or NFD);
+    'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM' names no commune."""
+    m = _ADMIN.search(unicodedata.normalize("NFC", text or ""))
+    if not m:
+        return None
+    name = m.group(2).strip().rstrip(".").strip()
+    if not fold(name):      # "xã ……" in an unfilled template names nobody
+        return None
+    return m.group(1).lower(), (name.title() if name.isupper() else name)
+
+
 def guess_unit(texts: list[str]) -> str | None:
-    """Without a units list: 'UBND xã Yên Phúc' → 'Yên Phúc'; else a cleaned file name."""
+    """Without a units list: 'UBND xã Yên Phúc' → 'Yên Phúc' (from the titles and sheet names,
+    not the file name)."""
     for text in texts[:-1]:
-        m = _ADMIN.search(text or "")
-        if m:
-            return m.group(2).strip().rstrip(".").strip()
+        found = admin_name(text)
+        if found:
+            return found[1]
     return None
 
 
 def clean_file_name(path: Path) -> str:
     """'Bieu_Yen_Phuc (1) final-sua.xlsx' → 'Bieu Yen Phuc final sua' (only for matching)."""
-    stem = re.sub(r"\(\d+\)", " ", path.stem)
+    stem = re.sub(r"\(\d+\)", " ", unicodedata.normalize("NFC", path.stem))
     return re.sub(r"[_\-.]+", " ", stem).strip()
 
 
@@ -104,20 +117,53 @@ def collect(paths: list[Path]) -> tuple[list[Path], list[str]]:
     return files, notes
 
 
-def last_saved(path: Path) -> datetime | None:
-    """The workbook's own last-saved time (docProps/core.xml), which survives copying and mail."""
+_CORE_MODIFIED = re.compile(r"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>")
+_ODF_DATE = re.compile(r"<dc:date>([^<]+)</dc:date>")
+SAVED_FROM = {"core": "thời điểm lưu ghi trong tệp (docProps/core.xml, modified)",
+              "meta": "thời điểm lưu ghi trong tệp (meta.xml, dc:date)",
+              "ole": "thời điểm lưu ghi trong tệp (SummaryInformation, lưu lần cuối)",
+              "file": "giờ của tệp trên máy (tệp không ghi thời điểm lưu)"}
+
+
+def _iso_time(text: str) -> datetime | None:
+    """ISO 8601 as spreadsheet programs write it; LibreOffice writes nanoseconds and no zone
+    (local time, as the sender's clock said)."""
+    text = text.strip().replace("Z", "+00:00")
+    text = re.sub(r"(\.\d{6})\d+", r"\1", text)
     try:
-        with zipfile.ZipFile(path) as z:
-            core = z.read("docProps/core.xml").decode("utf-8", "replace")
-    except Exception:  # not a zip (.xls), no core part, or damaged: fall back to the file time
-        return None
-    m = re.search(r"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>", core)
-    if not m:
-        return None
-    try:
-        return datetime.fromisoformat(m.group(1).strip().replace("Z", "+00:00"))
+        when = datetime.fromisoformat(text)
     except ValueError:
         return None
+    return when if when.tzinfo else when.astimezone()
+
+
+def last_saved(path: Path) -> tuple[datetime | None, str]:
+    """The workbook's own last-saved time, which survives copying and mail (file times do
+    not), and which part of the file gave it: .xlsx/.xlsm/.xlsb core properties `modified`,
+    .ods meta.xml `dc:date`, .xls SummaryInformation. Never the created time: a correction
+    made from the old file keeps the old file's created time."""
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as z:
+                names = set(z.namelist())
+                for part, pattern, how in (("docProps/core.xml", _CORE_MODIFIED, "core"),
+                                           ("meta.xml", _ODF_DATE, "meta")):
+                    if part in names:
+                        m = pattern.search(z.read(part).decode("utf-8", "replace"))
+                        when = _iso_time(m.group(1)) if m else None
+                        if when is not None:
+                            return when, how
+            return None, "file"
+        import olefile
+
+        if olefile.isOleFile(str(path)):
+            with olefile.OleFileIO(str(path)) as ole:
+                when = ole.get_metadata().last_saved_time
+            if isinstance(when, datetime) and when.year > 1601:   # FILETIME 0 reads as 1601: never saved
+                return when.replace(tzinfo=timezone.utc), "ole"
+    except Exception:   # damaged properties: fall back to the file time
+        pass
+    return None, "file"
 
 
 def sha256(path: Path) -> str:
@@ -131,29 +177,58 @@ def sha256(path: Path) -> str:
 
 
 @dataclass
+class Part:
+    """One table found in a received workbook, summarised (small and picklable)."""
+    sheet: str
+    form: str
+    year: int | None = None
+    year_from: str = ""                      # core.years.WHERE key: where the year was read
+    title: str = ""                          # text above the table (lines joined by newlines)
+    rows: list[int] = field(default_factory=list)   # the rows the figures come from
+    total_row: int | None = None
+    values: dict[str, float | None] = field(default_factory=dict)   # the unit's figures
+    summed: bool = False                     # the figures are sums of several rows (villages)
+    only_total: bool = False                 # named rows left blank: the typed total taken
+    mismatches: list[tuple[str, float, float]] = field(default_factory=list)   # (column, typed total, sum)
+    empty: bool = False                      # an unfilled template: no figure in any input cell
+    errors: int = 0
+    warnings: int = 0
+    error_notes: list[str] = field(default_factory=list)   # the first error-level findings
+    coverage: tuple[int, int] | None = None  # a consolidated table that covers x of y units
+
+
+@dataclass
 class Source:
     """What consolidation needs from one received workbook (small and picklable)."""
     path: str
     status: str = "ok"                      # ok | unreadable | no_form
     error: str | None = None
-    form: str | None = None
-    sheet: str | None = None
-    row: int | None = None                  # the row the figures were taken from
-    values: dict[str, float | None] = field(default_factory=dict)
-    texts: list[str] = field(default_factory=list)   # title cells, sheet name, file name
+    parts: list[Part] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)   # titles, sheet names, file name (NFC)
     saved: datetime | None = None
+    saved_from: str = "file"                # SAVED_FROM key: which time ranks this version
     mtime: float = 0.0
     sha256: str = ""
-    errors: int = 0
-    warnings: int = 0
-    unit: str | None = None
+    unit: str | None = None                 # set by consolidation
+    part: Part | None = None                # the table consolidation takes, if any
+    verdict: str = ""                       # set by consolidation: why this file is (not) used
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+    @property
+    def forms(self) -> list[str]:
+        return list(dict.fromkeys(p.form for p in self.parts))
+
+    @property
+    def when(self) -> datetime:
+        """The time that ranks versions: the workbook's own saved time, else the file time."""
+        return self.saved or datetime.fromtimestamp(self.mtime, timezone.utc)
 
     @property
     def order_key(self) -> tuple:
-        saved = self.saved or datetime.fromtimestamp(0, timezone.utc)
-        if saved.tzinfo is None:
-            saved = saved.replace(tzinfo=timezone.utc)
-        return (saved, self.mtime)
+        return (self.when, self.mtime)
 
 
 def read_source(path_text: str) -> Source:
@@ -163,38 +238,104 @@ def read_source(path_text: str) -> Source:
         return _read_source(path_text)
     except Exception as exc:
         return Source(str(path_text), "unreadable", f"Lỗi không mong đợi khi đọc tệp ({type(exc).__name__}); "
-                                                    "tệp được bỏ qua. Hãy báo cho bộ phận CNTT.")
+                                                    "tệp được bỏ qua. Hãy báo cho bộ phận CNTT.",
+                      texts=[clean_file_name(Path(path_text))])
 
 
 def _read_source(path_text: str) -> Source:
-    from ..core.checks import check_table
     from ..engines.file import WorkbookError, read_grids
-    from ..core.table import locate, row_numbers
+    from ..core.table import locate
 
     path = Path(path_text)
-    src = Source(str(path))
+    src = Source(str(path), texts=[clean_file_name(path)])
     try:
         src.sha256, src.mtime = sha256(path), os.path.getmtime(path)
-        src.saved = last_saved(path)
         grids = read_grids(path)
     except (WorkbookError, OSError) as exc:
         src.status, src.error = "unreadable", str(exc)
         return src
+    src.saved, src.saved_from = last_saved(path)
     for grid in grids:
         table = locate(grid)
-        if table is None or not (table.unit_rows or table.total_row):
-            continue
-        findings = check_table(grid, table)
-        src.errors = sum(f.severity == "error" for f in findings)
-        src.warnings = sum(f.severity == "warning" for f in findings)
-        src.form, src.sheet = table.form.id, grid.name
-        src.row = table.total_row or (table.unit_rows[0] if len(table.unit_rows) == 1 else None)
-        if src.row is None:
-            src.status, src.error = "no_form", "Biểu có nhiều đơn vị nhưng không có dòng tổng."
-            return src
-        src.values = row_numbers(grid, table, src.row)
-        above = [grid.value(r, c) for r in range(1, table.header_top) for c in range(1, grid.ncols + 1)]
-        src.texts = [" ".join(str(v) for v in above if isinstance(v, str)), grid.name, clean_file_name(path)]
-        return src
-    src.status, src.error = "no_form", "Không tìm thấy biểu nào đã biết trong tệp."
+        if table is not None and (table.unit_rows or table.total_row):
+            src.parts.append(read_part(grid, table))
+    if src.parts:
+        src.texts = [p.title for p in src.parts] + [p.sheet for p in src.parts] + src.texts
+    else:
+        src.status, src.error = "no_form", "Không tìm thấy biểu nào đã biết trong tệp."
+        if grids:   # still say whose it is: its first lines, its sheet name
+            src.texts = [text_lines(grids[0], 1, min(grids[0].nrows, 10)), grids[0].name] + src.texts
     return src
+
+
+def text_lines(grid, first: int, last: int) -> str:
+    """The text cells of rows first..last, one line per cell (a name never runs into the next cell)."""
+    out = []
+    for r in range(first, last + 1):
+        for c in range(1, grid.ncols + 1):
+            v = grid.value(r, c)
+            if isinstance(v, str) and v.strip():
+                out.append(unicodedata.normalize("NFC", v.strip()))
+    return "\n".join(out)
+
+
+def year_of(grid, table, title: str | None = None) -> tuple[int | None, str]:
+    """The plan year of a table (from its title, sheet name or header) and where it was read."""
+    from ..core.years import table_year
+
+    title = text_lines(grid, 1, table.header_top - 1) if title is None else title
+    return table_year(title, grid.name, text_lines(grid, table.header_top, table.numbering_row))
+
+
+_COVERAGE = re.compile(r"(\d+)\s*/\s*(\d+)\s*đơn\s*vị", re.IGNORECASE)
+
+
+def coverage_of(text: str) -> tuple[int, int] | None:
+    """'Cộng (12/17 đơn vị)', 'Tổng hợp 12/17 đơn vị đã nộp' → (12, 17)."""
+    m = _COVERAGE.search(unicodedata.normalize("NFC", text or ""))
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def read_part(grid, table) -> Part:
+    """One table's figures as validate reads them (text numbers as meant, formulas without a
+    stored result computed), its findings, and what it says about itself (year, coverage).
+
+    A unit's figures are the sums of its own rows (villages) — counts summed, rates from the
+    sums — never its typed total, which is only compared; a table of one row is taken as typed."""
+    from ..core.checks import check_table
+    from ..core.sheet_check import SheetCheck, read_cells
+    from ..forms.formulas import compute_total, is_summed, row_expr
+
+    form = table.form
+    check = SheetCheck(grid, table)
+    read_cells(check)
+    findings = check_table(grid, table)
+    title = text_lines(grid, 1, table.header_top - 1)
+    part = Part(grid.name, form.id, title=title, total_row=table.total_row)
+    part.year, part.year_from = year_of(grid, table, title)
+    part.errors = sum(f.severity == "error" for f in findings)
+    part.warnings = sum(f.severity == "warning" for f in findings)
+    part.error_notes = [f.message for f in findings if f.severity == "error"][:3]
+    labels = [grid.value(table.total_row, table.columns[c.number]) for c in form.columns
+              if not c.is_number] if table.total_row else []
+    part.coverage = coverage_of(" ".join(str(v) for v in labels if isinstance(v, str))) or coverage_of(title)
+
+    inputs = [c.number for c in check.columns if row_expr(c) is None]
+    rows = {r: check.row_values(r) for r in table.unit_rows}
+    total = check.row_values(table.total_row) if table.total_row else {}
+    part.empty = all(v is None or v == 0 for values in (*rows.values(), total) for n, v in values.items()
+                     if n in inputs)
+    filled = [r for r, values in rows.items() if any(values.get(n) is not None for n in inputs)]
+    if len(filled) > 1:
+        part.values = compute_total(form, [rows[r] for r in filled], typed=total)
+        part.rows, part.summed = filled, True
+    elif filled:
+        part.values, part.rows = rows[filled[0]], filled
+    elif table.total_row:
+        part.values, part.rows, part.only_total = total, [table.total_row], bool(table.unit_rows)
+    if table.total_row and not part.only_total:
+        for c in check.columns:
+            typed, got = total.get(c.number), part.values.get(c.number)
+            if is_summed(c) and typed is not None and got is not None and abs(typed - got) > 1e-6:
+                part.mismatches.append((c.number, typed, got))
+    return part

@@ -1,4 +1,7 @@
-"""Đối chiếu: a typed upper-level table against each unit's own workbook, cell by cell."""
+"""Đối chiếu: a typed upper-level table against each unit's own workbook, cell by cell.
+
+Each unit's figures are what consolidation takes from its workbook: the table of the upper
+table's year, the sums of the unit's own rows, read as validate reads them."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,6 +17,7 @@ def reconcile(upper: Path, paths: list[Path], *, progress: bool = False) -> list
     from ..engines.file import WorkbookError, read_grids
     from ..core.numbers import shown_decimals
     from ..core.table import locate, row_numbers
+    from .inbox import year_of
 
     try:
         grids = read_grids(Path(upper))
@@ -27,7 +31,9 @@ def reconcile(upper: Path, paths: list[Path], *, progress: bool = False) -> list
             continue
         form, unit_col = table.form, table.columns[table.form.unit_column.number]
         names = {r: str(grid.value(r, unit_col) or "").strip() for r in table.unit_rows}
-        received = consolidate(paths, units=[n for n in names.values() if n], form_id=form.id, progress=progress)
+        year, _ = year_of(grid, table)
+        received = consolidate(paths, units=[n for n in names.values() if n], form_id=form.id, year=year,
+                               progress=progress)
         findings: list[Finding] = []
         for row, name in names.items():
             src = received.used.get(name)
@@ -40,7 +46,7 @@ def reconcile(upper: Path, paths: list[Path], *, progress: bool = False) -> list
                     continue
                 if c.kind == "rate" and c.of is not None:
                     continue   # a target rate is judged through its count (half-household rule)
-                a, b = mine.get(c.number), src.values.get(c.number)
+                a, b = mine.get(c.number), src.part.values.get(c.number)
                 if a is None and b is None:
                     continue
                 tol = 1e-6 if not c.decimals else 0.5 * 10.0 ** -shown_decimals(a if a is not None else 0.0,
@@ -48,8 +54,16 @@ def reconcile(upper: Path, paths: list[Path], *, progress: bool = False) -> list
                 if a is None or b is None or abs(a - b) > tol:
                     findings.append(CATALOGUE["reconcile-mismatch"].finding(
                         grid.name, row, table.columns[c.number], actual=a, expected=b, decimals=c.decimals or None,
-                        unit=name, number=c.number, file=Path(src.path).name, sheet_name=src.sheet, source_row=src.row))
+                        unit=name, number=c.number, file=src.name, sheet_name=src.part.sheet,
+                        source_row=_rows_text(src.part)))
         result.sheets.append(SheetResult(grid.name, table, findings))
     if not result.sheets:
         result.status, result.error = "no_form", "Không tìm thấy biểu nào đã biết trong tệp cấp trên."
     return [result]
+
+
+def _rows_text(part) -> str:
+    """'8' or '8–10 (cộng)': where the unit's figure was read or summed."""
+    if part.summed:
+        return f"{part.rows[0]}–{part.rows[-1]} (cộng các dòng)"
+    return ", ".join(map(str, part.rows))

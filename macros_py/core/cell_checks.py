@@ -22,8 +22,13 @@ def check_cells(check: SheetCheck) -> None:
         raws = [(c, col, line[col - 1] if col <= width and line[col - 1] != "" else None) for c, col in spec]
         name = line[unit_col - 1] if unit_col <= width else None
         # An unused row of a template: no name, nothing typed (its formulas' cached 0 is no data).
-        if (name is None or name == "") and all(raw is None for c, _, raw in raws
-                                               if formulas.row_expr(c) is None):
+        no_inputs = all(raw is None for c, _, raw in raws if formulas.row_expr(c) is None)
+        if (name is None or name == "") and no_inputs:
+            continue
+        # A named unit without any figure (it has not reported): one note for the row, not a
+        # "blank, type 0" error per cell — a 0 would be a figure nobody sent.
+        if no_inputs and row in units:
+            check.add("unit-no-figures", (row, unit_col), name=name, line=row)
             continue
         for c, col, raw in raws:
             cell = (row, col)

@@ -111,6 +111,8 @@ CATALOGUE: dict[str, Rule] = {r.id: r for r in (
     R("blank-input", "error",
       "Ô {cell} (cột {number}: {name}) để trống. Ô trống không phải số 0: nếu không có hộ nào, hãy ghi 0.",
       "Ô nhập bắt buộc để trống"),
+    R("unit-no-figures", "warning", "Dòng {line} ({name}): chưa có số liệu của đơn vị.",
+      "Đơn vị chưa có số liệu"),
     R("cell-error", "error", "Ô {cell} (cột {number}) báo lỗi {actual} thay vì một số: kiểm tra công thức hoặc số "
       "liệu mà ô dùng.", "Ô báo lỗi công thức"),
     R("not-a-number", "error", "Ô {cell} (cột {number}): '{actual}' không phải là số.", "Ô số chứa chữ"),

@@ -22,3 +22,25 @@ def normalize_name(name: object) -> str:
     decomposed = _OLD_PLACEMENT.sub(r"\1\3\2", decomposed)
     return unicodedata.normalize("NFC", decomposed).casefold()
 
+
+
+# Vietnamese alphabetical order: ă â after a, đ after d, ê after e, ô ơ after o, ư after u;
+# tones only break ties, in dictionary order (none, huyền, hỏi, ngã, sắc, nặng).
+_ALPHABET = {ch: i for i, ch in enumerate("aăâbcdđeêfghijklmnoôơpqrstuưvwxyz")}
+_TONE_ORDER = {"": 0, "\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+
+
+def collation_key(name: object) -> tuple:
+    """Sort key of a name in Vietnamese order, case, Unicode form and tone placement aside
+    ('An Sơn' < 'Ân Hội' < 'Bình Phúc' < 'Đồng Giáp' < 'Hoà Bình')."""
+    letters, tones = [], []
+    for ch in normalize_name(name):
+        base = unicodedata.normalize("NFD", ch)
+        tone = next((m for m in base if m in _TONES), "")
+        letter = unicodedata.normalize("NFC", base.replace(tone, "") if tone else base)
+        if letter in _ALPHABET:
+            letters.append((1, _ALPHABET[letter], ""))
+        else:   # digits, spaces, punctuation before letters, by code point
+            letters.append((0, 0, letter))
+        tones.append(_TONE_ORDER.get(tone, 0))
+    return tuple(letters), tuple(tones)

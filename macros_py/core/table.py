@@ -19,6 +19,7 @@ from ..forms.spec import Form
 
 TOTAL_LABELS = ("cộng", "tổng cộng", "tổng", "tổng số", "toàn huyện", "toàn tỉnh", "toàn xã",
                 "toàn thành phố", "toàn thị xã", "cộng toàn huyện", "cộng toàn tỉnh")
+_COVERAGE_NOTE = re.compile(r"\s*\([^()]*\)$")   # "Cộng (12/17 đơn vị)": a partial consolidation's total
 _ROMAN = re.compile(r"^(?=[IVXLC])M*(C[MD]|D?C{0,3})(X[CL]|L?X{0,3})(I[XV]|V?I{0,3})\.?$")
 SCAN_ROWS = 500   # the numbering row sits near the top; notes never push it further
 MAX_BLANK_RUN = 3
@@ -71,7 +72,7 @@ def is_total_label(value: object) -> bool:
     quick = unicodedata.normalize("NFC", value).casefold()
     if "cộng" not in quick and "tổng" not in quick and "toàn" not in quick:
         return False           # most rows are unit names: skip the full normalisation
-    key = normalize_name(value).strip(" :.")
+    key = _COVERAGE_NOTE.sub("", normalize_name(value).strip(" :.")).strip(" :.")
     return key in TOTAL_LABELS or key.startswith(("tổng cộng", "cộng toàn", "toàn huyện", "toàn tỉnh"))
 
 

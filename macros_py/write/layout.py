@@ -15,6 +15,7 @@ from .text_fit import Style, TextBox, content_width, fit_row_heights
 
 TITLE_ROW = 1
 SUBTITLE_ROW = 2
+COVERAGE_ROW = 3    # a consolidation says here what it covers ("Tổng hợp 12/17 đơn vị đã nộp, ngày …")
 HEADER_TOP = 4
 # The text above the units, as every painter writes it (Times New Roman throughout).
 TITLE_STYLE = Style(13, bold=True)
@@ -25,9 +26,16 @@ NUMBERING_STYLE = Style(9, italic=True)
 
 @dataclass(frozen=True)
 class Unit:
-    """One unit row: its name and whatever inputs are known (column number → value)."""
+    """One unit row: its name and whatever inputs are known (column number → value).
+
+    A consolidation also marks rows: `blank` for a unit without figures (its formula cells
+    show nothing rather than 0 or #DIV/0!), `note` on the name cell for doubtful figures,
+    `flagged` cells (column number → note) filled where the unit's own total was wrong."""
     name: str
     inputs: dict[str, float | None] = field(default_factory=dict)
+    blank: bool = False
+    note: str | None = None
+    flagged: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,8 @@ class CellContent:
     kind: str                  # formula | number | text | blank
     value: object = None       # the formula text for kind 'formula'
     cached: float | None = None
+    note: str | None = None    # a cell note (comment) to attach
+    marked: bool = False       # filled: a figure or a unit a reader should look at
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,8 @@ class Layout:
     title: str
     subtitle: str
     unit: str = ""           # who makes the table ("huyện Văn Quan"), for titles of sheets beside it
+    coverage: str | None = None      # the line under the title of a consolidation
+    total_label: str | None = None   # e.g. "Cộng (12/17 đơn vị)"; the form's own label when None
 
     @property
     def width(self) -> int:
@@ -135,16 +147,19 @@ class Layout:
             cells = []
             for c in form.columns:
                 formula = formulas.excel_formula(c, ref, total=False)
-                if formula:
-                    cells.append(CellContent("formula", formula, values[c.number]))
+                flag = unit.flagged.get(c.number)
+                if formula and unit.blank:
+                    cells.append(CellContent("formula", _shows_nothing_without_inputs(c, formula, ref)))
+                elif formula:
+                    cells.append(CellContent("formula", formula, values[c.number], flag, bool(flag)))
                 elif c.number == unit_col:
-                    cells.append(CellContent("text", unit.name))
+                    cells.append(CellContent("text", unit.name, note=unit.note, marked=bool(unit.note)))
                 elif not c.is_number:
                     cells.append(CellContent("number", idx))
                 elif unit.inputs.get(c.number) is None:
                     cells.append(CellContent("blank"))
                 else:
-                    cells.append(CellContent("number", float(unit.inputs[c.number])))
+                    cells.append(CellContent("number", float(unit.inputs[c.number]), note=flag, marked=bool(flag)))
             rows.append(RowContent(row, False, cells))
         totals, ref = self.total_values(), _row_ref(letters, self.total_row)
         cells = []
@@ -154,7 +169,7 @@ class Layout:
             if formula:
                 cells.append(CellContent("formula", formula, totals[c.number]))
             elif c.number == unit_col:
-                cells.append(CellContent("text", form.total_label))
+                cells.append(CellContent("text", self.total_label or form.total_label))
             else:
                 cells.append(CellContent("blank"))
         rows.append(RowContent(self.total_row, True, cells))
@@ -165,6 +180,15 @@ class Layout:
 
     def total_values(self) -> dict[str, float | None]:
         return formulas.compute_total(self.form, [u.inputs for u in self.units])
+
+
+def _shows_nothing_without_inputs(column, formula: str, ref) -> str:
+    """'=IF(COUNT(D9,C9)<2,"",ROUND(D9/C9*100,2))': a unit that has not reported shows an empty
+    cell, not 0 or #DIV/0!, and the formula computes once its figures are typed."""
+    from ..forms import notation
+
+    refs = [ref(n) for n in dict.fromkeys(notation.columns_of(formulas.row_expr(column)))]
+    return f'=IF(COUNT({",".join(refs)})<{len(refs)},"",{formula[1:]})'
 
 
 def make_layout(form: Form, units: list[Unit], *, year: int | str = "……", unit: str = "……",

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .conditional import conditional_rules
-from .layout import (HEADER_STYLE, HEADER_TOP, NUMBERING_STYLE, SUBTITLE_ROW, SUBTITLE_STYLE, TITLE_ROW,
+from .layout import (COVERAGE_ROW, HEADER_STYLE, HEADER_TOP, NUMBERING_STYLE, SUBTITLE_ROW, SUBTITLE_STYLE, TITLE_ROW,
                      TITLE_STYLE, Layout)
 from .text_fit import FONT_NAME, Style, fit_widths, sheet_heights
 
@@ -66,8 +66,8 @@ def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = (), 
     f_num_row = wb.add_format(dict(base, **_font(NUMBERING_STYLE), align="center", text_wrap=True))
     fmt_cache: dict[tuple, object] = {}
 
-    def cell_format(column, *, total: bool, computed: bool):
-        key = (column.number, total, computed)
+    def cell_format(column, *, total: bool, computed: bool, marked: bool = False):
+        key = (column.number, total, computed, marked)
         if key not in fmt_cache:
             spec = dict(base, locked=computed)
             if column.is_number:
@@ -76,8 +76,12 @@ def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = (), 
                 spec["align"] = "center"
             if total:
                 spec["bold"] = True
+                if column.role == "unit" and layout.total_label:   # "Cộng (12/17 đơn vị, 1 chưa đủ)" stays whole
+                    spec["shrink"] = True
             if computed and not total:
                 spec["bg_color"] = "#F2F2F2"
+            if marked:
+                spec["bg_color"] = WARNING_STYLE["bg_color"]
             fmt_cache[key] = wb.add_format(spec)
         return fmt_cache[key]
 
@@ -86,6 +90,9 @@ def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = (), 
     ws.merge_range(SUBTITLE_ROW - 1, 0, SUBTITLE_ROW - 1, last_col, layout.subtitle, f_sub)
     for row, height in layout.row_heights().items():     # Excel never grows merged cells to fit
         ws.set_row(row - 1, height)
+    if layout.coverage:
+        f_cover = wb.add_format(dict(_font(SUBTITLE_STYLE), bold=True, align="center"))
+        ws.merge_range(COVERAGE_ROW - 1, 0, COVERAGE_ROW - 1, last_col, layout.coverage, f_cover)
     for h in layout.header_cells():
         if h.first_col == h.last_col and h.row == h.last_row:
             ws.write_string(h.row - 1, h.first_col - 1, h.label, f_head)
@@ -100,7 +107,8 @@ def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = (), 
         r = content.row - 1
         for i, (c, cell) in enumerate(zip(form.columns, content.cells)):
             typed = content.total and c.is_number and c.total == "input"   # e.g. a rate with no households
-            fmt = cell_format(c, total=content.total, computed=content.total and not typed or cell.kind == "formula")
+            fmt = cell_format(c, total=content.total, computed=content.total and not typed or cell.kind == "formula",
+                              marked=cell.marked)
             if cell.kind == "formula":
                 # No computable result (a blank or absurd input): store an empty result, never
                 # xlsxwriter's default 0, which previews would show as a real figure.
@@ -111,6 +119,8 @@ def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = (), 
                 ws.write_number(r, i, cell.value, fmt)
             else:
                 ws.write_blank(r, i, None, fmt)
+            if cell.note:
+                ws.write_comment(r, i, cell.note, {"x_scale": 3, "y_scale": 2.5, "font_name": FONT["font_name"]})
 
     styles = {"error": wb.add_format(ERROR_STYLE), "warning": wb.add_format(WARNING_STYLE)}
     last_unit = layout.unit_rows[-1] if layout.units else layout.first_unit_row

@@ -329,7 +329,7 @@ def cmd_consolidate(args) -> int:
     if not result.form_id:
         print(render_text(result), file=sys.stderr)
         raise UsageError("Không có tệp nào đọc được chứa biểu đã biết.")
-    write_consolidation(result, args.output, force=args.force, year=args.year or "……", unit=args.unit,
+    write_consolidation(result, args.output, force=args.force, year=args.year, unit=args.unit,
                         title=args.title)
     print(render_text(result))
     print(f"Đã ghi biểu tổng hợp '{args.output}' (kèm trang 'Nguồn' và 'Tình hình nộp').")

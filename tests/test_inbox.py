@@ -534,8 +534,10 @@ def test_vietnamese_order():
 
 def test_a_year_that_is_not_a_number_is_refused_plainly(tmp_path, capsys):
     box = small_inbox(tmp_path, {"a.xlsx": "xã Yên Phúc"})
-    assert main(["consolidate", str(box), "--year", "năm nay", "-o", str(tmp_path / "o.xlsx")]) == 2
-    assert "không hợp lệ" in capsys.readouterr().err and not (tmp_path / "o.xlsx").exists()
+    with pytest.raises(SystemExit) as stop:       # argparse refuses it before any work
+        main(["consolidate", str(box), "--year", "năm nay", "-o", str(tmp_path / "o.xlsx")])
+    assert stop.value.code == 2
+    assert "năm phải là một số" in capsys.readouterr().err and not (tmp_path / "o.xlsx").exists()
 
 
 def test_the_unit_a_title_names():

@@ -19,8 +19,8 @@ from rendering import A4_LANDSCAPE, read_pages, squash, to_pdf
 from macros_py.cli import main
 
 REPORT = ["STT", "Trang", "Ô", "Mức độ", "Quy tắc", "Nội dung", "Giá trị ghi", "Giá trị đúng"]
-SOURCES = ["Đơn vị", "Tệp", "Trang", "Dòng", "Lưu lần cuối", "SHA-256", "Số lỗi", "Số cảnh báo"]
-STATUS = ["Đơn vị", "Tình trạng", "Tệp", "Thời gian", "Kiểm tra", "Ghi chú"]
+LIST_SHEETS = ("Kiểm tra", "Nguồn", "Tình hình nộp")
+CHARTS = "Biểu đồ"     # tall bar charts: printed A4 portrait, its pages carry only charts
 OTHER_FORMS = ("ke-hoach-giam-ngheo-xa", "lo-trinh-giam-ngheo-tinh", "chi-tieu-giam-ngheo-btxh")
 
 
@@ -76,15 +76,24 @@ def table_signature(ws) -> list[str]:
     return [str(ws.cell(row, c).value) for c in range(1, ws.max_column + 1)]
 
 
-def sheets_of(xlsx: Path) -> list[tuple[str, list[str]]]:
-    """Each printed sheet with the labels every one of its pages carries (its repeated header)."""
+def list_header(ws) -> list[str]:
+    """A report sheet's header row, read from the file (under its title lines)."""
+    row = next(r for r in range(1, 10) if ws.cell(r, 1).value in ("STT", "Đơn vị"))
+    return [str(ws.cell(row, c).value) for c in range(1, ws.max_column + 1) if ws.cell(row, c).value]
+
+
+def sheets_of(xlsx: Path) -> list[tuple[str, list[str] | None]]:
+    """Each printed sheet with the labels every one of its pages carries (its repeated header);
+    None for the chart sheet, whose pages carry charts only."""
     wb = openpyxl.load_workbook(xlsx)
     out = []
     for ws in wb.worksheets:
         if ws.sheet_state != "visible":
             continue
-        labels = {"Kiểm tra": REPORT, "Nguồn": SOURCES, "Tình hình nộp": STATUS}.get(ws.title)
-        out.append((ws.title, labels or table_signature(ws)))
+        if ws.title == CHARTS:
+            out.append((ws.title, None))
+        else:
+            out.append((ws.title, list_header(ws) if ws.title in LIST_SHEETS else table_signature(ws)))
     return out
 
 
@@ -94,7 +103,10 @@ def pages_by_sheet(xlsx: Path, pages) -> dict[str, list]:
     sheets = sheets_of(xlsx)
     owner = []
     for page in pages:
-        matches = [name for name, labels in sheets if all(page.has_words_of(label) for label in labels)]
+        matches = [name for name, labels in sheets
+                   if labels is not None and all(page.has_words_of(label) for label in labels)]
+        if not matches and CHARTS in dict(sheets):
+            matches = [CHARTS]
         assert len(matches) == 1, (xlsx.name, page.number, matches, page.text[:300])
         owner.append(matches[0])
     order = list(dict.fromkeys(owner))
@@ -105,17 +117,19 @@ def pages_by_sheet(xlsx: Path, pages) -> dict[str, list]:
 
 
 def test_every_page_is_a4_landscape(printed):
-    for name, (_, pages) in printed.items():
+    for name, (xlsx, pages) in printed.items():
         assert pages, name
-        for page in pages:
-            assert page.size == pytest.approx(A4_LANDSCAPE, abs=1), (name, page.number)
+        for sheet, sheet_pages in pages_by_sheet(xlsx, pages).items():
+            paper = A4_LANDSCAPE[::-1] if sheet == CHARTS else A4_LANDSCAPE
+            for page in sheet_pages:
+                assert page.size == pytest.approx(paper, abs=1), (name, sheet, page.number)
 
 
 def test_every_sheet_prints_one_page_wide_with_its_header_on_every_page(printed):
     counts = {name: {sheet: len(p) for sheet, p in pages_by_sheet(xlsx, pages).items()}
               for name, (xlsx, pages) in printed.items()}
     assert counts["van_quan"] == {"Biểu": 1}
-    assert counts["tong_hop"] == {"Biểu": 1, "Nguồn": 1, "Tình hình nộp": 1}
+    assert counts["tong_hop"] == {"Biểu": 1, "Nguồn": 1, "Tình hình nộp": 1, CHARTS: 2}
     assert counts["danh_dau"]["Biểu"] == 1 and counts["danh_dau"]["Kiểm tra"] >= 2   # header repeated
     for form in OTHER_FORMS:
         assert counts[form] == {"Biểu": 1}
@@ -129,9 +143,11 @@ def test_no_border_runs_through_any_word(printed):
 
 def header_cells(ws):
     """(first row offset, first col, last col, text) of every header cell, from the file's own merges."""
-    top = next(r for r in range(3, 20) if ws.cell(r, 1).value)          # under the title and subtitle
-    numbering = next(r for r in range(1, 20) if ws.cell(r, 1).value == "A")
     spans = {(m.min_row, m.min_col): m for m in ws.merged_cells.ranges}
+    whole = {r for (r, c), m in spans.items() if c == 1 and m.max_col == ws.max_column and m.max_row == r}
+    # under the title lines (title, subtitle, a consolidation's coverage line: each one merged row wide)
+    top = next(r for r in range(1, 20) if ws.cell(r, 1).value and r not in whole)
+    numbering = next(r for r in range(1, 20) if ws.cell(r, 1).value == "A")
     cells = []
     for r in range(top, numbering + 1):
         for c in range(1, ws.max_column + 1):
@@ -158,7 +174,7 @@ def test_each_header_cell_holds_its_text_inside_its_borders(printed, name):
         rows = page.rows_at(xs[first - 1] + 1.5)
         top, bottom = rows[band], rows[band + 1]
         assert page.text_in(xs[first - 1], top, xs[last], bottom) == squash(text), (name, text)
-    title = " ".join(str(ws.cell(r, 1).value) for r in (1, 2))
+    title = " ".join(str(ws.cell(r, 1).value) for r in range(1, 4) if ws.cell(r, 1).value)   # title lines
     assert page.text_in(0, 0, page.size[0], page.rows_at(xs[0] + 1.5)[0]) == squash(title)
 
 

@@ -13,6 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..engines.mail import is_container, origin
 from .inbox import Source, collect, find_unit, guess_unit, read_source, unit_key
 from ..write.layout import Unit, make_layout
 from ..write.xlsx_writer import ListSheet
@@ -106,6 +107,12 @@ def _when(src: Source) -> str:
     return datetime.fromtimestamp(src.mtime).strftime("%d/%m/%Y %H:%M") + " (giờ tệp)"
 
 
+def _shown(src: Source) -> str:
+    """The file as officers know it: 'thu.eml › bieu.xlsx' for a workbook that came in a mail."""
+    o = origin(src.path)
+    return o.display if o else Path(src.path).name
+
+
 def _verdict(src: Source) -> str:
     if src.errors:
         return f"Có {src.errors} lỗi"
@@ -117,7 +124,11 @@ def report_sheets(c: Consolidation) -> list[ListSheet]:
     for unit in c.units:
         if unit in c.used:
             s = c.used[unit]
-            sources.append((unit, Path(s.path).name, s.sheet, s.row, _when(s), s.sha256, s.errors, s.warnings))
+            o = origin(s.path)
+            mail = (o.sender, o.date.astimezone().strftime("%d/%m/%Y %H:%M") if o.date else None,
+                    o.subject) if o else (None, None, None)
+            sources.append((unit, _shown(s), s.sheet, s.row, _when(s), s.sha256, s.errors, s.warnings,
+                            *mail, s.checked))
     status = []
     for unit in c.units:
         s = c.used.get(unit)
@@ -125,19 +136,21 @@ def report_sheets(c: Consolidation) -> list[ListSheet]:
             status.append((unit, "Chưa nộp", None, None, None, None))
             continue
         aside = c.set_aside.get(unit, [])
-        note = ("Có nhiều tệp; dùng tệp mới nhất, để riêng: " + ", ".join(Path(a.path).name for a in aside)) \
+        note = ("Có nhiều tệp; dùng tệp mới nhất, để riêng: " + ", ".join(_shown(a) for a in aside)) \
             if aside else None
-        status.append((unit, "Đã nộp", Path(s.path).name, _when(s), _verdict(s), note))
+        status.append((unit, "Đã nộp", _shown(s), _when(s), _verdict(s), note))
     for s in c.unknown:
-        status.append(("(không rõ đơn vị)", "Không dùng", Path(s.path).name, _when(s), _verdict(s),
+        status.append(("(không rõ đơn vị)", "Không dùng", _shown(s), _when(s), _verdict(s),
                        "Không nhận ra đơn vị trong danh sách"))
     for s in c.other_form:
-        status.append(("(biểu khác)", "Không dùng", Path(s.path).name, None, None, f"Biểu khác mẫu: {s.form}"))
+        status.append(("(biểu khác)", "Không dùng", _shown(s), None, None, f"Biểu khác mẫu: {s.form}"))
     for s in c.bad:
-        status.append(("(tệp lỗi)", "Không dùng", Path(s.path).name, None, None, s.error))
+        label = "(thư không có biểu)" if is_container(s.path) else "(tệp lỗi)"
+        status.append((label, "Không dùng", _shown(s), None, None, s.error))
     return [
-        ListSheet("Nguồn", ("Đơn vị", "Tệp", "Trang", "Dòng", "Lưu lần cuối", "SHA-256", "Số lỗi", "Số cảnh báo"),
-                  sources, (18, 30, 12, 6, 18, 66, 8, 10)),
+        ListSheet("Nguồn", ("Đơn vị", "Tệp", "Trang", "Dòng", "Lưu lần cuối", "SHA-256", "Số lỗi", "Số cảnh báo",
+                            "Người gửi", "Ngày gửi thư", "Tiêu đề thư", "Kiểm tra trước khi gửi"),
+                  sources, (18, 30, 12, 6, 18, 66, 8, 10, 30, 16, 40, 40)),
         ListSheet("Tình hình nộp", ("Đơn vị", "Tình trạng", "Tệp", "Thời gian", "Kiểm tra", "Ghi chú"),
                   status, (18, 12, 30, 18, 16, 60)),
     ]
@@ -164,17 +177,17 @@ def render_text(c: Consolidation) -> str:
     if c.missing:
         lines.append("Chưa nộp: " + ", ".join(c.missing))
     for unit, aside in c.set_aside.items():
-        lines.append(f"{unit}: dùng '{Path(c.used[unit].path).name}', để riêng: "
-                     + ", ".join(f"'{Path(a.path).name}'" for a in aside))
+        lines.append(f"{unit}: dùng '{_shown(c.used[unit])}', để riêng: "
+                     + ", ".join(f"'{_shown(a)}'" for a in aside))
     for s in c.unknown:
-        lines.append(f"Không nhận ra đơn vị: '{Path(s.path).name}'")
+        lines.append(f"Không nhận ra đơn vị: '{_shown(s)}'")
     for s in c.other_form:
-        lines.append(f"Biểu khác mẫu ({s.form}): '{Path(s.path).name}'")
+        lines.append(f"Biểu khác mẫu ({s.form}): '{_shown(s)}'")
     for s in c.bad:
-        lines.append(f"Bỏ qua '{Path(s.path).name}': {s.error}")
+        lines.append(f"Bỏ qua '{_shown(s)}': {s.error}")
     for unit in c.units:
         s = c.used.get(unit)
         if s is not None and s.errors:
-            lines.append(f"{unit}: tệp '{Path(s.path).name}' có {s.errors} lỗi (xem 'giamngheo validate').")
+            lines.append(f"{unit}: tệp '{_shown(s)}' có {s.errors} lỗi (xem 'giamngheo validate').")
     lines += c.notes
     return "\n".join(lines)

@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..engines.file import SUFFIXES
+from ..engines.mail import CONTAINERS, expand_all
 
 _PREFIXES = ("uy ban nhan dan ", "ubnd ", "thi tran ", "thi xa ", "thanh pho ", "phuong ", "huyen ", "tinh ",
              "xa ", "tt ", "tp ", "tx ")
@@ -95,13 +96,13 @@ def collect(paths: list[Path]) -> tuple[list[Path], list[str]]:
                 notes.append(f"Không có quyền đọc thư mục '{p}'.")
                 continue
             for f in entries:
-                if f.is_file() and f.suffix.lower() in SUFFIXES and not f.name.startswith(("~$", ".~")):
+                if f.is_file() and f.suffix.lower() in SUFFIXES + CONTAINERS and not f.name.startswith(("~$", ".~")):
                     files.append(f)
         elif p.is_file():
             files.append(p)
         else:
             notes.append(f"Không tìm thấy '{p}'.")
-    return files, notes
+    return expand_all(files, notes)       # saved mails and zips → the workbooks inside (engines/mail.py)
 
 
 def last_saved(path: Path) -> datetime | None:
@@ -147,6 +148,7 @@ class Source:
     errors: int = 0
     warnings: int = 0
     unit: str | None = None
+    checked: str | None = None              # checked before sending? (write/stamp.py verdict)
 
     @property
     def order_key(self) -> tuple:
@@ -172,6 +174,10 @@ def _read_source(path_text: str) -> Source:
     from ..core.table import locate, row_numbers
 
     path = Path(path_text)
+    if path.suffix.lower() in CONTAINERS:    # a received mail or zip that held no workbook
+        from ..engines.mail import describe
+
+        return Source(str(path), "no_form", describe(path))
     src = Source(str(path))
     try:
         src.sha256, src.mtime = sha256(path), os.path.getmtime(path)
@@ -195,6 +201,9 @@ def _read_source(path_text: str) -> Source:
         src.values = row_numbers(grid, table, src.row)
         above = [grid.value(r, c) for r in range(1, table.header_top) for c in range(1, grid.ncols + 1)]
         src.texts = [" ".join(str(v) for v in above if isinstance(v, str)), grid.name, clean_file_name(path)]
+        from ..write.stamp import check as check_stamp
+
+        src.checked = check_stamp(path, grids)
         return src
     src.status, src.error = "no_form", "Không tìm thấy biểu nào đã biết trong tệp."
     return src

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # One-step set-up on a fresh Debian/Ubuntu machine: LibreOffice (the independent
-# engine the tests recalculate with), a virtual environment with giamngheo, and
-# the main job run once on the shipped Văn Quan 2021 example.
+# engine the tests recalculate with), Dovecot (the IMAP server the mailbox tests
+# start on a local port; the system service is not used), a virtual environment
+# with giamngheo, and the main job run once on the shipped Văn Quan 2021 example.
 set -euo pipefail
 cd "$(dirname "$0")"
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 need=""
 command -v soffice >/dev/null 2>&1 || need="$need libreoffice-calc-nogui"
+command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || need="$need dovecot-imapd"
 python3 -c "import venv, ensurepip" >/dev/null 2>&1 || need="$need python3-venv"   # plain Debian lacks it
 if [ -n "$need" ]; then
   $SUDO apt-get update -qq

@@ -77,7 +77,8 @@ def _parser() -> argparse.ArgumentParser:
     clr.add_argument("--force", action="store_true", help="Ghi đè nếu tệp ra đã có")
 
     con = sub.add_parser("consolidate", help="Tổng hợp các biểu đơn vị gửi lên thành biểu cấp trên")
-    con.add_argument("inputs", nargs="+", type=Path, help="Thư mục hoặc tệp nhận được")
+    con.add_argument("inputs", nargs="*", type=Path,
+                     help="Thư mục hoặc tệp nhận được (bảng tính, thư đã lưu .eml/.msg, tệp nén .zip)")
     con.add_argument("-o", "--output", required=True, type=Path, metavar="TỆP_RA")
     con.add_argument("--units", help="Danh sách đơn vị (tệp .csv/.txt hoặc \"A;B;C\"), theo thứ tự dòng")
     con.add_argument("--form", default=None, help="Mã biểu (mặc định: biểu gặp nhiều nhất)")
@@ -85,6 +86,20 @@ def _parser() -> argparse.ArgumentParser:
     con.add_argument("--year", default="……")
     con.add_argument("--unit", default="……", help="Đơn vị tổng hợp, ví dụ 'huyện Văn Quan'")
     con.add_argument("--force", action="store_true", help="Ghi đè nếu tệp ra đã có")
+    con.add_argument("--imap", metavar="imaps://NGƯỜI_DÙNG@MÁY_CHỦ/HỘP_THƯ",
+                     help="Đọc thư từ hộp thư (chỉ đọc, không xóa, không đánh dấu); mật khẩu hỏi khi chạy")
+    con.add_argument("--since", metavar="NGÀY", help="Với --imap: thư nhận từ ngày này (31/03/2026 hoặc 2026-03-31)")
+    con.add_argument("--from-domain", action="append", default=[], metavar="TÊN_MIỀN",
+                     help="Với --imap: chỉ thư gửi từ tên miền này (có thể ghi nhiều lần)")
+    con.add_argument("--cafile", type=Path, metavar="TỆP_PEM", help="Với --imap: chứng chỉ CA riêng của máy chủ thư")
+
+    snd = sub.add_parser("send", help="Gửi lên: bản sao sạch có dấu kiểm tra và thư nháp kèm bản sao")
+    snd.add_argument("input", type=Path)
+    snd.add_argument("--to", metavar="ĐỊA_CHỈ", help="Địa chỉ nhận (mặc định: địa chỉ đã lưu)")
+    snd.add_argument("--remember", action="store_true", help="Lưu địa chỉ --to làm địa chỉ nhận mặc định")
+    snd.add_argument("-o", "--output", type=Path, metavar="THƯ_NHÁP.eml",
+                     help="Tệp thư nháp (mặc định: cạnh bản sao, cùng tên, đuôi .eml)")
+    snd.add_argument("--force", action="store_true", help="Vẫn tạo bản gửi khi biểu có lỗi; ghi đè tệp ra đã có")
 
     rec = sub.add_parser("reconcile", help="Đối chiếu biểu cấp trên với biểu của từng đơn vị")
     rec.add_argument("upper", type=Path)
@@ -169,7 +184,14 @@ def cmd_consolidate(args) -> int:
 
         form = get_form(args.form) if args.form else get_form()
         units = [u.name for u in read_units(args.units, form) if u.name]
-    result = consolidate(args.inputs, units=units, form_id=args.form, progress=sys.stderr.isatty())
+    inputs = list(args.inputs)
+    if args.imap:
+        inputs += _from_mailbox(args)
+    elif args.since or args.from_domain or args.cafile:
+        raise UsageError("--since, --from-domain và --cafile chỉ dùng cùng --imap.")
+    if not inputs:
+        raise UsageError("Cần ít nhất một thư mục hoặc tệp nhận được, hoặc --imap.")
+    result = consolidate(inputs, units=units, form_id=args.form, progress=sys.stderr.isatty())
     if not result.form_id:
         print(render_text(result), file=sys.stderr)
         raise UsageError("Không có tệp nào đọc được chứa biểu đã biết.")
@@ -177,6 +199,23 @@ def cmd_consolidate(args) -> int:
     print(render_text(result))
     print(f"Đã ghi biểu tổng hợp '{args.output}' (kèm trang 'Nguồn' và 'Tình hình nộp').")
     return EXIT_OK
+
+
+def _from_mailbox(args) -> list[Path]:
+    from .engines.imap import fetch, parse_since
+
+    if not args.since:
+        raise UsageError("--imap cần --since NGÀY (thư nhận từ ngày nào).")
+    got = fetch(args.imap, parse_since(args.since), from_domains=args.from_domain, cafile=args.cafile)
+    print(f"Hộp thư: {got.matched} thư từ ngày {args.since}; tải mới {got.fetched}, đã có sẵn {got.cached}; "
+          f"{len(got.files)} thư có tệp đính kèm.", file=sys.stderr)
+    return got.files
+
+
+def cmd_send(args) -> int:
+    from .commands.send import run_send
+
+    return run_send(args.input, to=args.to, output=args.output, force=args.force, keep_address=args.remember)
 
 
 def cmd_reconcile(args) -> int:
@@ -209,7 +248,7 @@ def cmd_forms(args) -> int:
 
 
 COMMANDS = {"new": cmd_new, "recalc": cmd_recalc, "validate": cmd_validate, "clear": cmd_clear,
-            "consolidate": cmd_consolidate, "reconcile": cmd_reconcile, "forms": cmd_forms, "addin": cmd_addin}
+            "consolidate": cmd_consolidate, "reconcile": cmd_reconcile, "send": cmd_send, "forms": cmd_forms, "addin": cmd_addin}
 
 
 def main(argv: list[str] | None = None) -> int:

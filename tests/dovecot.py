@@ -158,11 +158,19 @@ service imap-login {{
         client.login(USER, PASSWORD)
         return client
 
-    def append(self, message: bytes, received: dt.datetime) -> None:
-        """Deliver a message with its arrival time (what IMAP SINCE compares)."""
+    def append(self, *messages: tuple[bytes, dt.datetime]) -> None:
+        """Deliver messages, each with its arrival time (what IMAP SINCE compares)."""
         with self.connect() as client:
-            status, _ = client.append("INBOX", None, imaplib.Time2Internaldate(received), message)
-            assert status == "OK"
+            for message, received in messages:
+                status, _ = client.append("INBOX", None, imaplib.Time2Internaldate(received), message)
+                assert status == "OK"
+
+    def empty(self) -> None:
+        with self.connect() as client:
+            client.select("INBOX")
+            if client.search(None, "ALL")[1][0]:
+                client.store("1:*", "+FLAGS", "\\Deleted")
+                client.expunge()
 
     def state(self) -> list[tuple[int, tuple[str, ...]]]:
         """(UID, flags) of every message, read-only: to prove the tool changed nothing. \\Recent is

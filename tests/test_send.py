@@ -33,10 +33,11 @@ def home(tmp_path, monkeypatch):
     return tmp_path / "home"
 
 
-@pytest.fixture
-def marked(tmp_path):
+@pytest.fixture(scope="module")
+def marked(tmp_path_factory):
     """Yên Phúc's workbook as the officer has it before sending: edited, saved by LibreOffice, then
     marked by Kiểm tra (an officer's own note on B8; a rate typed over its formula in E9: a warning)."""
+    tmp_path = tmp_path_factory.mktemp("marked")
     made = commune_workbook(tmp_path / "made.xlsx", van_quan_units()[0], epoch=1617235200)
     typed = openpyxl.load_workbook(made, data_only=True)["Biểu"]["E9"].value
     wb = openpyxl.load_workbook(made)
@@ -125,7 +126,10 @@ def test_the_stamp_survives_libreoffice_and_catches_one_changed_figure(marked, t
 
     wb = openpyxl.load_workbook(resaved)
     wb["Biểu"]["A1"].fill = PatternFill("solid", fgColor="FFFFFF00")     # formatting is not a figure
-    wb.save(tmp_path / "to_mau.xlsx")
+    wb["Biểu"]["B9"].comment = Comment("đã gọi điện xác minh", "Huyện")
+    wb.save(tmp_path / "to_mau.xlsx")                                    # openpyxl drops formula results
+    assert checked(tmp_path / "to_mau.xlsx", capsys).endswith("không so được số liệu vì tệp không lưu kết quả "
+                                                              "công thức (mở bằng Excel rồi lưu lại)")
     assert checked(recalculate(tmp_path / "to_mau.xlsx", tmp_path / "lo_colour"), capsys) == unchanged
 
     wb = openpyxl.load_workbook(resaved)
@@ -149,8 +153,9 @@ def test_consolidation_says_which_units_checked_before_sending(tmp_path, capsys)
         (box / f"thu{i}.eml").unlink()
     sent_1 = next(box.glob("*Binh_Phuc.xlsx"))
     wb = openpyxl.load_workbook(sent_1)
-    wb["Biểu"]["C8"] = wb["Biểu"]["C8"].value + 10                      # changed after the check
-    wb.save(sent_1)
+    wb["Biểu"]["C8"] = wb["Biểu"]["C8"].value + 10                      # changed after the check, in Calc
+    wb.save(tmp_path / "sua.xlsx")
+    sent_1.write_bytes(recalculate(tmp_path / "sua.xlsx", tmp_path / "lo").read_bytes())
     (box / "Tan Doan.xlsx").write_bytes((work / "2.xlsx").read_bytes())   # never checked
     out = tmp_path / "huyen.xlsx"
     assert main(["consolidate", str(box), "--units", ";".join(u.name for u in units), "-o", str(out)]) == 0
@@ -175,6 +180,12 @@ def test_send_stops_on_errors_unless_forced(tmp_path, capsys):
     assert copy.name == "2021_du-kien-giam-ngheo_Van_Quan.xlsx"
     assert custom_properties(copy)["giamngheo_errors"] == "1"
     assert main(["send", str(broken), "-o", str(out / "thu.eml")]) == 1     # still refused without --force
+    copy.unlink()
+    assert main(["send", str(broken), "-o", str(out / "thu.eml"), "--force"]) == 0
+    copy.unlink()
+    ok = typed_van_quan(tmp_path / "dung.xlsx")
+    assert main(["send", str(ok), "-o", str(out / "thu.eml")]) == 2          # the draft exists: nothing written
+    assert "đã có" in capsys.readouterr().err and not copy.exists()
     assert main(["send", str(tmp_path / "khong_co.xlsx")]) == 2
 
 

@@ -150,9 +150,9 @@ def report_sheets(c: Consolidation) -> list[ListSheet]:
     return [
         ListSheet("Nguồn", ("Đơn vị", "Tệp", "Trang", "Dòng", "Lưu lần cuối", "SHA-256", "Số lỗi", "Số cảnh báo",
                             "Người gửi", "Ngày gửi thư", "Tiêu đề thư", "Kiểm tra trước khi gửi"),
-                  sources, (18, 30, 12, 6, 18, 66, 8, 10, 30, 16, 40, 40)),
+                  sources, (18, 55, 12, 6, 18, 66, 8, 10, 46, 16, 48, 52)),
         ListSheet("Tình hình nộp", ("Đơn vị", "Tình trạng", "Tệp", "Thời gian", "Kiểm tra", "Ghi chú"),
-                  status, (18, 12, 30, 18, 16, 60)),
+                  status, (18, 12, 55, 18, 16, 60)),
     ]
 
 

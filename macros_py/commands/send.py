@@ -82,12 +82,17 @@ def _year_and_unit(src: Path, result: FileResult, grids: list) -> tuple[str, str
     return (year.group(0) if year else str(datetime.now().year)), unit
 
 
+def copy_name(src: Path, checked: tuple[FileResult, list]) -> str:
+    """`<năm>_<mẫu biểu>_<đơn vị>.xlsx`, ASCII: '2021_du-kien-giam-ngheo_Yen_Phuc.xlsx'."""
+    year, unit = _year_and_unit(Path(src), *checked)
+    return f"{year}_{checked[0].sheets[0].table.form.id}_{ascii_name(unit)}{Path(src).suffix.lower()}"
+
+
 def make_copy(src: Path, out_dir: Path, *, force: bool = False, checked: tuple[FileResult, list] | None = None) -> Copy:
     """Write the clean, stamped copy into out_dir (never over the input) and return it."""
     from .. import __version__
     from ..core.figures import figures_hash
     from ..engines.file import load_openpyxl
-    from ..forms.spec import get_form
     from ..write import cached_values, stamp as stamps
     from ..write.openpyxl_paint import save_copy
     from .annotate import clear_workbook
@@ -96,16 +101,18 @@ def make_copy(src: Path, out_dir: Path, *, force: bool = False, checked: tuple[F
     result, grids = checked or check(src)
     by_name = {g.name: g for g in grids}
     figures = figures_hash((by_name[s.name], s.table) for s in result.sheets)
+    if figures is None:
+        raise UsageError(f"Tệp '{src.name}' không lưu kết quả các công thức (tệp do chương trình khác ghi): hãy "
+                         "mở bằng Excel, lưu lại rồi gửi.")
     stamp = stamps.Stamp(datetime.now().astimezone().replace(microsecond=0), __version__, result.count("error"),
                          result.count("warning"), result.count("info"), figures)
     year, unit = _year_and_unit(src, result, grids)
-    form = get_form(result.sheets[0].table.form.id)
-    out = Path(out_dir) / f"{year}_{form.id}_{ascii_name(unit)}{src.suffix.lower()}"
+    out = Path(out_dir) / copy_name(src, (result, grids))
     wb = load_openpyxl(src)
     clear_workbook(wb)
     stamps.apply(wb, stamp)
     save_copy(wb, src, out, force, cached_values.from_grids(grids))
-    return Copy(out, stamp, result, year, unit, form.name)
+    return Copy(out, stamp, result, year, unit, result.sheets[0].table.form.name)
 
 
 # ---------------------------------------------------------------- the recipient, set once
@@ -199,9 +206,13 @@ def run_send(src: Path, *, to: str | None = None, output: Path | None = None, fo
         print(f"Biểu có {errors} lỗi: chưa tạo bản gửi. Hãy sửa rồi chạy lại, hoặc thêm --force để vẫn gửi "
               "(số lỗi được ghi kèm bản gửi).", file=sys.stderr)
         return 1
+    from ..write.safe_io import check_output
+
     out_dir = Path(output).parent if output else Path(src).parent
+    draft_path = Path(output) if output else (out_dir / copy_name(src, checked)).with_suffix(".eml")
+    check_output(draft_path, force)          # refuse before the copy is written, not after
     copy = make_copy(Path(src), out_dir, force=force, checked=checked)
-    mail = write_draft(copy, to, Path(output) if output else copy.path.with_suffix(".eml"), force=force)
+    mail = write_draft(copy, to, draft_path, force=force)
     s = copy.stamp
     print(f"Đã kiểm tra: {s.errors} lỗi, {s.warnings} cảnh báo, {s.notes} lưu ý.")
     print(f"Bản gửi (sạch, có dấu kiểm tra): '{copy.path}'.")

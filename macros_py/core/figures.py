@@ -32,6 +32,10 @@ def _canonical(value: object, whole: bool) -> str:
     return "text:" + normalize_name(value)
 
 
+class FiguresUnknown(Exception):
+    """A formula cell without its stored result (a file written by a script): the figures cannot be read."""
+
+
 def table_rows(grid: Grid, table: Table) -> list[str]:
     """The figures of each data row, one line per row in sheet order."""
     unit_col = table.columns.get(table.form.unit_column.number)
@@ -40,16 +44,25 @@ def table_rows(grid: Grid, table: Table) -> list[str]:
     lines = []
     for row in rows:
         name = normalize_name(grid.value(row, unit_col)) if unit_col else ""
-        cells = [_canonical(grid.value(row, table.columns[c.number]), c.kind == "count") for c in numbers]
+        cells = []
+        for c in numbers:
+            value = grid.value(row, table.columns[c.number])
+            if value is None and grid.has_formula(row, table.columns[c.number]):
+                raise FiguresUnknown(f"{grid.name}: row {row}, column {c.number}")
+            cells.append(_canonical(value, c.kind == "count"))
         lines.append("\t".join([name, *cells]))
     return lines
 
 
-def figures_hash(tables: Iterable[tuple[Grid, Table]]) -> str:
-    """SHA-256 over the figures of every table in a workbook, in sheet order."""
+def figures_hash(tables: Iterable[tuple[Grid, Table]]) -> str | None:
+    """SHA-256 over the figures of every table in a workbook, in sheet order; None when a
+    formula's result was not stored, so the figures shown in Excel cannot be known."""
     h = hashlib.sha256()
-    for grid, table in tables:
-        h.update(f"form:{table.form.id}\n".encode())
-        for line in table_rows(grid, table):
-            h.update(line.encode("utf-8") + b"\n")
+    try:
+        for grid, table in tables:
+            h.update(f"form:{table.form.id}\n".encode())
+            for line in table_rows(grid, table):
+                h.update(line.encode("utf-8") + b"\n")
+    except FiguresUnknown:
+        return None
     return h.hexdigest()

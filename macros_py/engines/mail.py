@@ -37,7 +37,7 @@ _UNSAFE = re.compile(r'[\x00-\x1f<>:"/\\|?*]+')
 class Origin:
     """Where an extracted workbook came from."""
     received: str                   # the file as received: a saved mail or a zip
-    chain: tuple[str, ...]          # names from that file down to the workbook
+    chain: tuple[str, ...]          # file names from that file down to the workbook (forwards add none)
     sender: str | None = None       # of the message that carried the workbook (the inner one of a forward)
     date: datetime | None = None
     subject: str | None = None
@@ -131,7 +131,9 @@ class _Walk:
         self.budget = MAX_UNPACKED
 
     def describe(self) -> str:
-        what = self.first.text() if self.first else f"tệp nén '{self.received.name}'"
+        name = self.received.name
+        what = self.first.text() if self.first else (
+            f"tệp nén '{name}'" if self.received.suffix.lower() == ".zip" else f"thư '{name}'")
         what = what[:1].upper() + what[1:]
         lines = [f"{what}: không có tệp bảng tính đính kèm"
                  + (f" (có: {', '.join(self.others[:10])}{' …' if len(self.others) > 10 else ''})" if self.others else "")
@@ -197,7 +199,7 @@ class _Walk:
                 inner = inner[0] if isinstance(inner, list) and inner else inner
                 if depth >= MAX_DEPTH or not hasattr(inner, "get_content_type"):
                     continue
-                self.message(inner, chain + (_header(inner, "Subject") or "thư chuyển tiếp",), depth + 1)
+                self.message(inner, chain, depth + 1)       # the chain names files; the sender says whose mail
             elif part.is_multipart():
                 parts[0:0] = list(part.iter_parts())
             else:
@@ -246,7 +248,7 @@ class _Walk:
                 self.problems.append(f"Tệp đính kèm '{getattr(att, 'name', '?')}' bị hỏng.")
                 continue
             if hasattr(inner, "attachments") and depth < MAX_DEPTH:   # an embedded (forwarded) message
-                self.outlook(inner, chain + (_clean(getattr(inner, "subject", None)) or "thư chuyển tiếp",), depth + 1)
+                self.outlook(inner, chain, depth + 1)
             elif isinstance(inner, bytes):
                 name = getattr(att, "name", None) or getattr(att, "longFilename", None) or "tep_dinh_kem"
                 self.container(name, inner, chain + (name,), meta, depth + 1)
@@ -259,8 +261,11 @@ class _Walk:
         staged = self.save(name, data, chain, meta)      # on disk, for the same bomb check as workbooks
         if staged is None:
             return
+        if not zipfile.is_zipfile(staged):
+            self.problems.append(f"Tệp nén '{name}' bị hỏng.")
+            return
         try:
-            check_package(staged)
+            check_package(staged)              # the workbook limits: unpacked size and ratio
             with zipfile.ZipFile(staged) as z:
                 for info in z.infolist():
                     if info.is_dir():

@@ -81,13 +81,16 @@ def _unescape(text: str) -> str:
         .replace("&amp;", "&")
 
 
-def verdict(stamp: Stamp | None, figures_sha256: str) -> str:
+def verdict(stamp: Stamp | None, figures_sha256: str | None) -> str:
     """What "Nguồn" says of a received workbook: checked and unchanged, changed since, or never checked."""
     if stamp is None:
         return "chưa kiểm tra"
+    when = stamp.checked_at.astimezone().strftime("%d/%m/%Y %H:%M")
+    if figures_sha256 is None:
+        return (f"đã kiểm tra lúc {when}; không so được số liệu vì tệp không lưu kết quả công thức "
+                "(mở bằng Excel rồi lưu lại)")
     if stamp.figures_sha256 != figures_sha256:
         return "đã sửa sau khi kiểm tra"
-    when = stamp.checked_at.astimezone().strftime("%d/%m/%Y %H:%M")
     return f"đã kiểm tra lúc {when}, không sửa sau đó"
 
 
@@ -98,6 +101,6 @@ def check(path: Path, grids) -> str:
 
     stamp = read(path)
     if stamp is None:
-        return verdict(None, "")
+        return verdict(None, None)
     tables = [(g, t) for g in grids for t in [locate(g)] if t is not None]
     return verdict(stamp, figures_hash(tables))

@@ -169,7 +169,8 @@ def _parser() -> argparse.ArgumentParser:
     clr.add_argument("--force", action="store_true", help=force_help)
 
     con = sub.add_parser("consolidate", help="Tổng hợp các biểu đơn vị gửi lên thành biểu cấp trên")
-    con.add_argument("inputs", nargs="+", type=Path, metavar="THƯ_MỤC_HOẶC_TỆP", help="Thư mục hoặc tệp nhận được")
+    con.add_argument("inputs", nargs="*", type=Path, metavar="THƯ_MỤC_HOẶC_TỆP",
+                     help="Thư mục hoặc tệp nhận được (bảng tính, thư đã lưu .eml/.msg, tệp nén .zip)")
     con.add_argument("-o", "--output", required=True, type=Path, metavar="TỆP_RA", help=out_help)
     con.add_argument("--units", metavar="ĐƠN_VỊ", help=units_help + ", theo thứ tự dòng")
     con.add_argument("--form", default=None, metavar="MÃ_BIỂU", help="Mã biểu (mặc định: biểu gặp nhiều nhất)")
@@ -177,6 +178,20 @@ def _parser() -> argparse.ArgumentParser:
     con.add_argument("--year", type=_year, default=None, metavar="NĂM", help=year_help + " (mặc định: năm của các biểu nhận được)")
     con.add_argument("--unit", default="……", metavar="TÊN", help="Đơn vị tổng hợp, ví dụ 'huyện Văn Quan'")
     con.add_argument("--force", action="store_true", help=force_help)
+    con.add_argument("--imap", metavar="imaps://NGƯỜI_DÙNG@MÁY_CHỦ/HỘP_THƯ",
+                     help="Đọc thư từ hộp thư (chỉ đọc, không xóa, không đánh dấu); mật khẩu hỏi khi chạy")
+    con.add_argument("--since", metavar="NGÀY", help="Với --imap: thư nhận từ ngày này (31/03/2026 hoặc 2026-03-31)")
+    con.add_argument("--from-domain", action="append", default=[], metavar="TÊN_MIỀN",
+                     help="Với --imap: chỉ thư gửi từ tên miền này (có thể ghi nhiều lần)")
+    con.add_argument("--cafile", type=Path, metavar="TỆP_PEM", help="Với --imap: chứng chỉ CA riêng của máy chủ thư")
+
+    snd = sub.add_parser("send", help="Gửi lên: bản sao sạch có dấu kiểm tra và thư nháp kèm bản sao")
+    snd.add_argument("input", type=Path, metavar="TỆP", help="Biểu cần gửi lên (.xlsx/.xlsm); tệp này không bị sửa")
+    snd.add_argument("--to", metavar="ĐỊA_CHỈ", help="Địa chỉ nhận (mặc định: địa chỉ đã lưu)")
+    snd.add_argument("--remember", action="store_true", help="Lưu địa chỉ --to làm địa chỉ nhận mặc định")
+    snd.add_argument("-o", "--output", type=Path, metavar="THƯ_NHÁP.eml",
+                     help="Tệp thư nháp (mặc định: cạnh bản sao, cùng tên, đuôi .eml)")
+    snd.add_argument("--force", action="store_true", help="Vẫn tạo bản gửi khi biểu có lỗi; " + force_help.lower())
 
     rec = sub.add_parser("reconcile", help="Đối chiếu biểu cấp trên với biểu của từng đơn vị")
     rec.add_argument("upper", type=Path, metavar="BIỂU_CẤP_TRÊN", help="Biểu cấp trên cần đối chiếu")
@@ -223,6 +238,8 @@ def check_args(args) -> None:
     if args.command == "validate" and args.annotate is not None:
         check_extension(args.annotate, _same_kind(args.files[0]))
         check_output(args.annotate, args.force, tuple(args.files))
+    if args.command == "consolidate" and not args.imap and (args.since or args.from_domain or args.cafile):
+        raise UsageError("--since, --from-domain và --cafile chỉ dùng cùng --imap.")
     if args.command in ("consolidate", "reconcile"):
         missing = [str(p) for p in ([args.upper] if args.command == "reconcile" else []) + args.inputs
                    if not Path(p).exists()]
@@ -325,7 +342,12 @@ def cmd_consolidate(args) -> int:
 
         form = get_form(args.form) if args.form else get_form()
         units = [u.name for u in read_units(args.units, form) if u.name]
-    result = consolidate(args.inputs, units=units, form_id=args.form, year=args.year, progress=sys.stderr.isatty())
+    inputs = list(args.inputs)
+    if args.imap:
+        inputs += _from_mailbox(args)
+    if not inputs:
+        raise UsageError("Cần ít nhất một thư mục hoặc tệp nhận được, hoặc --imap.")
+    result = consolidate(inputs, units=units, form_id=args.form, year=args.year, progress=sys.stderr.isatty())
     if not result.form_id:
         print(render_text(result), file=sys.stderr)
         raise UsageError("Không có tệp nào đọc được chứa biểu đã biết.")
@@ -334,6 +356,23 @@ def cmd_consolidate(args) -> int:
     print(render_text(result))
     print(f"Đã ghi biểu tổng hợp '{args.output}' (kèm trang 'Nguồn' và 'Tình hình nộp').")
     return EXIT_OK
+
+
+def _from_mailbox(args) -> list[Path]:
+    from .engines.imap import fetch, parse_since
+
+    if not args.since:
+        raise UsageError("--imap cần --since NGÀY (thư nhận từ ngày nào).")
+    got = fetch(args.imap, parse_since(args.since), from_domains=args.from_domain, cafile=args.cafile)
+    print(f"Hộp thư: {got.matched} thư từ ngày {args.since}; tải mới {got.fetched}, đã có sẵn {got.cached}; "
+          f"{len(got.files)} thư có tệp đính kèm.", file=sys.stderr)
+    return got.files
+
+
+def cmd_send(args) -> int:
+    from .commands.send import run_send
+
+    return run_send(args.input, to=args.to, output=args.output, force=args.force, keep_address=args.remember)
 
 
 def cmd_reconcile(args) -> int:
@@ -376,8 +415,8 @@ def cmd_forms(args) -> int:
 
 
 COMMANDS = {"new": cmd_new, "recalc": cmd_recalc, "validate": cmd_validate, "clear": cmd_clear,
-            "consolidate": cmd_consolidate, "reconcile": cmd_reconcile, "export": cmd_export, "forms": cmd_forms,
-            "addin": cmd_addin}
+            "consolidate": cmd_consolidate, "reconcile": cmd_reconcile, "send": cmd_send, "export": cmd_export,
+            "forms": cmd_forms, "addin": cmd_addin}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -310,10 +310,91 @@ def _engine(book) -> str:
         return ""
 
 
+# ---------------------------------------------------------------- Gửi lên
+
+def send(book, path: str | Path | None = None) -> dict:
+    """Gửi lên: check the saved workbook, write its clean stamped copy into 'gui_len' beside it,
+    and open a draft with the copy attached (Outlook on Windows, else an .eml). Never sends."""
+    from .commands import send as sending
+
+    src = Path(path) if path else _saved_file(book)
+    if src is None:
+        return {"cancelled": True}
+    checked = sending.check(src)
+    errors = checked[0].count("error")
+    if errors:
+        answer = book.app.alert(f"Biểu có {errors} lỗi (bấm Kiểm tra để xem từng ô). Vẫn tạo bản gửi lên? "
+                                "Số lỗi được ghi kèm bản gửi để cấp trên biết.", title=TITLE, buttons="yes_no",
+                                mode="critical")
+        if answer != "yes":        # "no", or a client that cannot answer: nothing is written
+            return {"cancelled": True, "errors": errors}
+    folder = src.parent / "gui_len"
+    folder.mkdir(exist_ok=True)
+    copy = sending.make_copy(src, folder, force=True, checked=checked)
+    to = sending.recipient()
+    draft = None
+    if not _outlook_draft(copy, to):
+        draft = sending.write_draft(copy, to, copy.path.with_suffix(".eml"), force=True)
+        _open_file(draft)
+    where = "Outlook đã mở thư nháp kèm bản gửi" if draft is None else f"Thư nháp: {draft}"
+    book.app.alert(f"Đã tạo bản gửi lên (sạch, có dấu kiểm tra): {copy.path}\n{where}.\n"
+                   "Xem lại thư rồi bấm Gửi.", title=TITLE)
+    return {"copy": str(copy.path), "draft": str(draft) if draft else None, "errors": errors}
+
+
+def _saved_file(book) -> Path | None:
+    """The workbook's file, saved first if Excel says it has unsaved changes (asked, never silently)."""
+    full = Path(book.fullname)
+    if not full.is_file():
+        raise UsageError("Hãy lưu sổ (Ctrl+S) trước khi gửi lên: bản gửi được tạo từ tệp đã lưu.")
+    try:
+        saved = book.api.Saved
+    except AttributeError:          # not Windows Excel: the file is what there is
+        return full
+    if not saved:
+        if book.app.alert("Sổ có thay đổi chưa lưu. Lưu rồi gửi lên?", title=TITLE, buttons="yes_no") != "yes":
+            return None
+        book.save()
+    return full
+
+
+def _outlook_draft(copy, to: str | None) -> bool:
+    """Windows with Outlook: a new message with the copy attached, shown for the officer to send.
+    Any failure (no Outlook, no pywin32, a policy prompt refused) falls back to the .eml draft."""
+    import sys
+
+    if not sys.platform.startswith("win"):
+        return False
+    try:
+        import win32com.client
+
+        mail = win32com.client.Dispatch("Outlook.Application").CreateItem(0)   # olMailItem
+        if to:
+            mail.To = to
+        mail.Subject = copy.subject
+        mail.Body = copy.body(to)
+        mail.Attachments.Add(str(copy.path))
+        mail.Display(False)
+        return True
+    except Exception:
+        return False
+
+
+def _open_file(path: Path) -> None:
+    """Open the draft in the default mail program (Windows); elsewhere the message gives its path."""
+    import os
+
+    if hasattr(os, "startfile"):
+        try:
+            os.startfile(str(path))
+        except OSError:
+            pass
+
+
 # ---------------------------------------------------------------- dispatch
 
 ACTIONS = {"new_table": new_table, "recalc": recalc, "validate": validate, "clear": clear,
-           "consolidate": consolidate}
+           "consolidate": consolidate, "send": send}
 
 
 def split_tag(tag: str) -> tuple[str, dict]:

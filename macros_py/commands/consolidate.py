@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..engines.mail import origin
 from .inbox import SAVED_FROM, Part, Source, admin_name, collect, find_unit, guess_unit, read_source, unit_key
 from ..write.layout import Unit, make_layout
 from ..write.xlsx_writer import ListSheet
@@ -325,8 +326,9 @@ def report_sheets(c: Consolidation, unit: str = "……") -> list[ListSheet]:
         sources.append(_source_row("(không rõ đơn vị)", s, False))
     return [
         ListSheet("Nguồn", ("Đơn vị", "Tệp", "Dùng", "Trang", "Dòng", "Năm của biểu", "Lưu lần cuối",
-                            "Thời điểm theo", "Số lỗi", "Số cảnh báo", "SHA-256"),
-                  sources, (16, 24, 22, 10, 12, 12, 14, 22, 6, 8, 22),
+                            "Thời điểm theo", "Số lỗi", "Số cảnh báo", "SHA-256", "Người gửi", "Ngày gửi thư",
+                            "Tiêu đề thư", "Kiểm tra trước khi gửi"),
+                  sources, (16, 24, 22, 10, 12, 12, 14, 22, 6, 8, 22, 24, 14, 24, 26),
                   title=_heading(c, "NGUỒN SỐ LIỆU", unit) + (
                       "Mỗi đơn vị dùng bản lưu sau cùng, theo thời điểm lưu ghi trong tệp (giờ của tệp chỉ khi "
                       "tệp không ghi).",)),
@@ -351,8 +353,12 @@ def _source_row(unit: str, s: Source, used: bool) -> tuple:
             rows = f"{part.rows[0]} (dòng Cộng)"
         else:
             rows = ", ".join(map(str, part.rows)) or None
+    o = origin(s.path)
+    mail = (o.sender, o.date.astimezone().strftime("%d/%m/%Y %H:%M") if o.date else None, o.subject) if o \
+        else (None, None, None)
     return (unit, s.name, s.verdict, sheet, rows, year, _when(s), SAVED_FROM[s.saved_from] if s.saved else
-            SAVED_FROM["file"], part.errors if part else None, part.warnings if part else None, s.sha256 or None)
+            SAVED_FROM["file"], part.errors if part else None, part.warnings if part else None, s.sha256 or None,
+            *mail, s.checked)
 
 
 def layout_units(c: Consolidation) -> list[Unit]:

@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..engines.file import SUFFIXES
+from ..engines.mail import CONTAINERS, expand_all, origin
 
 _PREFIXES = ("uy ban nhan dan ", "ubnd ", "thi tran ", "thi xa ", "thanh pho ", "phuong ", "huyen ", "tinh ",
              "xa ", "tt ", "tp ", "tx ")
@@ -108,13 +109,13 @@ def collect(paths: list[Path]) -> tuple[list[Path], list[str]]:
                 notes.append(f"Không có quyền đọc thư mục '{p}'.")
                 continue
             for f in entries:
-                if f.is_file() and f.suffix.lower() in SUFFIXES and not f.name.startswith(("~$", ".~")):
+                if f.is_file() and f.suffix.lower() in SUFFIXES + CONTAINERS and not f.name.startswith(("~$", ".~")):
                     files.append(f)
         elif p.is_file():
             files.append(p)
         else:
             notes.append(f"Không tìm thấy '{p}'.")
-    return files, notes
+    return expand_all(files, notes)       # saved mails and zips → the workbooks inside (engines/mail.py)
 
 
 _CORE_MODIFIED = re.compile(r"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>")
@@ -212,10 +213,13 @@ class Source:
     unit: str | None = None                 # set by consolidation
     part: Part | None = None                # the table consolidation takes, if any
     verdict: str = ""                       # set by consolidation: why this file is (not) used
+    checked: str | None = None              # checked before sending? (write/stamp.py verdict)
 
     @property
     def name(self) -> str:
-        return Path(self.path).name
+        """The file as officers know it: 'thu.eml › bieu.xlsx' for a workbook that came in a mail."""
+        o = origin(self.path)
+        return o.display if o else Path(self.path).name
 
     @property
     def forms(self) -> list[str]:
@@ -247,6 +251,10 @@ def _read_source(path_text: str) -> Source:
     from ..core.table import locate
 
     path = Path(path_text)
+    if path.suffix.lower() in CONTAINERS:    # a received mail or zip that held no workbook
+        from ..engines.mail import describe
+
+        return Source(str(path), "no_form", describe(path), texts=[clean_file_name(path)])
     src = Source(str(path), texts=[clean_file_name(path)])
     try:
         src.sha256, src.mtime = sha256(path), os.path.getmtime(path)
@@ -261,6 +269,9 @@ def _read_source(path_text: str) -> Source:
             src.parts.append(read_part(grid, table))
     if src.parts:
         src.texts = [p.title for p in src.parts] + [p.sheet for p in src.parts] + src.texts
+        from ..write.stamp import check as check_stamp
+
+        src.checked = check_stamp(path, grids)
     else:
         src.status, src.error = "no_form", "Không tìm thấy biểu nào đã biết trong tệp."
         if grids:   # still say whose it is: its first lines, its sheet name

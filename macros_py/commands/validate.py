@@ -12,6 +12,7 @@ from pathlib import Path
 from ..core.checks import check_table
 from ..core.findings import SEVERITY_VI, Finding
 from ..core.table import Table, locate
+from ..engines.mail import CONTAINERS, describe, origin
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
 
@@ -34,10 +35,12 @@ class FileResult:
     error: str | None = None
     sheets: list[SheetResult] = field(default_factory=list)
     other_sheets: list[str] = field(default_factory=list)   # sheets holding no known form
+    checked: str | None = None      # checked before it was sent? (the stamp's verdict, write/stamp.py)
 
     def to_json(self) -> dict:
         return {"path": self.path, "status": self.status, "error": self.error,
-                "sheets": [s.to_json() for s in self.sheets], "other_sheets": self.other_sheets}
+                "sheets": [s.to_json() for s in self.sheets], "other_sheets": self.other_sheets,
+                "checked": self.checked}
 
     def count(self, severity: str) -> int:
         return sum(1 for s in self.sheets for f in s.findings if f.severity == severity)
@@ -59,12 +62,18 @@ def validate_grids(path: str, grids) -> FileResult:
 
 def validate_file(path: Path) -> FileResult:
     from ..engines.file import WorkbookError, read_grids
+    from ..write.stamp import check as check_stamp
 
+    if Path(path).suffix.lower() in CONTAINERS:    # a received mail or zip holding no workbook
+        return FileResult(str(path), "no_form", describe(Path(path)))
     try:
         grids = read_grids(Path(path))
     except WorkbookError as exc:
         return FileResult(str(path), "unreadable", str(exc))
-    return validate_grids(str(path), grids)
+    result = validate_grids(str(path), grids)
+    if result.status == "ok":
+        result.checked = check_stamp(Path(path), grids)
+    return result
 
 
 def render_text(results: list[FileResult]) -> str:
@@ -82,6 +91,8 @@ def render_text(results: list[FileResult]) -> str:
                 lines.append(f"    [{SEVERITY_VI[f.severity]}] {f.message}")
         if r.other_sheets:
             lines.append("  Các trang không có biểu đã biết: " + ", ".join(f"'{n}'" for n in r.other_sheets))
+        if r.checked and r.checked != "chưa kiểm tra":
+            lines.append(f"  Dấu kiểm tra khi gửi: {r.checked}.")
     return "\n".join(lines)
 
 
@@ -100,8 +111,8 @@ def validate_many(paths: list[Path]) -> list[FileResult]:
 
     files: list[Path] = []
     for p in paths:
-        if Path(p).is_dir():
-            from .inbox import collect   # only for folders: it brings hashing and zip reading
+        if Path(p).is_dir() or Path(p).suffix.lower() in CONTAINERS:
+            from .inbox import collect   # only for folders and mails: it brings hashing and zip reading
 
             found, _ = collect([Path(p)])
             files += found
@@ -111,8 +122,14 @@ def validate_many(paths: list[Path]) -> list[FileResult]:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
-            return list(pool.map(validate_file, files, chunksize=8))
-    return [validate_file(p) for p in files]
+            results = list(pool.map(validate_file, files, chunksize=8))
+    else:
+        results = [validate_file(p) for p in files]
+    for r in results:      # workbooks taken out of mails: name them as received
+        o = origin(r.path)
+        if o is not None:
+            r.path = " › ".join((o.received,) + o.chain[1:])
+    return results
 
 
 def run_validate(files: list[Path], *, fmt: str = "text", annotate: Path | None = None,

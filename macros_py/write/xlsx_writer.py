@@ -171,6 +171,10 @@ def _write_list(wb, sheet: ListSheet, title: tuple[str, ...]) -> None:
         ws.write_string(top, c, text, bold)
     for i, row in enumerate(sheet.rows):
         r, fmt = top + 1 + i, marked if i in sheet.highlight else cell
+        lines = max((-(-len(str(v)) // max(int(w * 1.1), 1)) for v, w in zip(row, sheet.widths) if v is not None),
+                    default=1)
+        if lines > 1:      # wrapped text: LibreOffice does not grow the row by itself when printing
+            ws.set_row(r, 15 * lines)
         for c, value in enumerate(row):
             if value is None:
                 ws.write_blank(r, c, None, fmt)

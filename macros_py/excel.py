@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from .errors import OfficerError, UsageError
-from .commands.annotate import (AUTHOR, FILLS, REPORT_HEADER, REPORT_SHEET, STATE_HEADER, STATE_SHEET, plan_marks,
+from .commands.annotate import (AUTHOR, REPORT_HEADER, REPORT_SHEET, STATE_HEADER, STATE_SHEET, plan_marks,
                        report_rows)
 
 TITLE = "Giảm nghèo"
@@ -150,9 +150,9 @@ def validate(book) -> dict:
     for m in marks:
         rng = sheets[m.sheet][m.ref]
         fill, note = read_fill(rng), read_note(rng)
-        rng.color = "#" + FILLS[m.severity]
+        rng.color = "#" + m.fill
         wrote = write_note(rng, m.note)
-        state.append([m.sheet, m.ref, json.dumps(fill), note or "", AUTHOR if note else "", FILLS[m.severity],
+        state.append([m.sheet, m.ref, json.dumps(fill), note or "", AUTHOR if note else "", m.fill,
                       m.note if wrote else ""])
     last = book.sheets[len(book.sheets) - 1]
     report = book.sheets.add(state[0][1], after=last)

@@ -1,22 +1,29 @@
 """One wrong typed cell that breaks several rules is reported once, at the likeliest culprit:
-the cell whose correction makes the most broken rules hold without breaking any that held.
+the input whose correction makes the most broken rules hold without breaking any that held.
+
+Every input the broken rules read is tried, counts included, also when a rule reads it only
+through live formula cells (households typed 3320 for 332 spoil the row's rates through
+`=D8/C8*100`): a trial correction recomputes the formula cells that follow from it, as the
+spreadsheet would. The cells that follow stay visible: each gets its own `follows-culprit`
+finding naming the culprit, so a wrong total is never left unmarked because its cause was
+found elsewhere.
 """
 from __future__ import annotations
 
-from .coords import column_letter
+from .coords import cell_ref
 from .findings import CATALOGUE, Finding
 from .row_rules import Constraint, Rules
 from .sheet_check import Cell, Lookup, SheetCheck
 
 
-def _solve(constraint: Constraint, cell: Cell, look: Lookup) -> float | None:
-    """The value of `cell` that zeroes the constraint's residual (secant steps; exact when linear)."""
-    x0 = look(cell)
+def _solve(constraint: Constraint, trial) -> float | None:
+    """The value x that zeroes the constraint's residual under trial(x) (secant steps; exact when linear)."""
+    x0 = trial.start
     if x0 is None:
         return None
 
     def f(x: float) -> float | None:
-        return constraint.residual(lambda c: x if c == cell else look(c))
+        return constraint.residual(trial(x))
 
     x1 = x0 * 1.01 + 1.0
     f0, f1 = f(x0), f(x1)
@@ -30,51 +37,114 @@ def _solve(constraint: Constraint, cell: Cell, look: Lookup) -> float | None:
     return x1 if f1 is not None and abs(f1) < 1e-6 else None
 
 
+class _Trial:
+    """Lookups with one input changed and every formula cell that follows it recomputed."""
+
+    def __init__(self, check: SheetCheck, cell: Cell, look: Lookup):
+        self.check, self.cell, self.look = check, cell, look
+        self.dependents = check.dependents(cell)
+        self.start = look(cell)
+
+    def __call__(self, value: float) -> Lookup:
+        changed = {self.cell: value}
+        look = self.look
+
+        def trial(c: Cell) -> float | None:
+            return changed[c] if c in changed else look(c)
+
+        for d in self.dependents:
+            changed[d] = self.check.recompute(d, trial)
+        trial.changed = changed   # type: ignore[attr-defined]
+        return trial
+
+
+def _key(c: Constraint) -> tuple:
+    return id(c.rule), c.row
+
+
 def attribute_culprits(check: SheetCheck, rules: Rules, broken: list[Constraint]) -> list[Finding]:
-    """Replace findings that one wrong typed cell explains by one finding on that cell."""
-    culprits: list[Finding] = []
-    overrides: dict[Cell, float] = {}
-    number_of = {col: n for n, col in check.table.columns.items()}
+    """Replace findings that one wrong typed cell explains by one finding on that cell, and one
+    `follows-culprit` finding on each cell that follows from it."""
+    findings: list[Finding] = []
+    overrides: dict[Cell, float | None] = {}
 
     def look(cell: Cell) -> float | None:
-        return overrides.get(cell, check.numbers.get(cell))
+        return overrides[cell] if cell in overrides else check.numbers.get(cell)
 
     while True:
-        counts: dict[Cell, int] = {}
+        involved: dict[Cell, list[Constraint]] = {}
         for c in broken:
             for cell in c.cells:
-                counts[cell] = counts.get(cell, 0) + 1
+                for source in check.inputs_of(cell):
+                    mine = involved.setdefault(source, [])
+                    if not mine or mine[-1] is not c:
+                        mine.append(c)
         best = None
-        for cell, n in counts.items():
-            if n < 2 or check.is_formula(cell) or check.numbers.get(cell) is None:
+        broken_keys = {_key(b) for b in broken}
+        for cell, mine in involved.items():
+            if len(mine) < 2 or check.is_formula(cell) or look(cell) is None:
                 continue
-            mine = [c for c in broken if cell in c.cells]
-            held = [c for c in rules.touching(cell) if not any(c.rule is b.rule and c.row == b.row for b in broken)]
-            column = check.form.column(number_of[cell[1]])
-            for candidate in {v for c in mine if c.rule.solvable and (v := _solve(c, cell, look)) is not None}:
+            column = check.column(cell)
+            trial = _Trial(check, cell, look)
+            held, seen = [], set()
+            for touched in [cell] + trial.dependents:
+                for c in rules.touching(touched):
+                    if _key(c) not in broken_keys and _key(c) not in seen:
+                        seen.add(_key(c))
+                        held.append(c)
+            for candidate in {v for c in mine if c.rule.solvable and (v := _solve(c, trial)) is not None}:
                 if column.kind == "count":
                     candidate = float(round(candidate))
-                trial = lambda c2, v=candidate: v if c2 == cell else look(c2)  # noqa: E731
-                if any(not c.holds(trial) for c in held):
+                if candidate == look(cell):
+                    continue
+                after = trial(candidate)
+                if any(not c.holds(after) for c in held):
                     continue   # the correction would break a rule that holds
-                fixed = [c for c in mine if c.holds(trial)]
+                fixed = [c for c in mine if c.holds(after)]
                 if len(fixed) >= 2 and (best is None or len(fixed) > len(best[2])):
-                    best = (cell, candidate, fixed, column)
+                    best = (cell, candidate, fixed, after)
         if best is None:
             break
-        cell, value, fixed, column = best
-        own = column_letter(cell[1]) + str(cell[0])
-        fixed_cells = sorted({_ref(c) for c in fixed}, key=lambda ref: (len(ref), ref))
-        finding = CATALOGUE["likely-culprit"].finding(
-            check.grid.name, *cell, actual=check.numbers.get(cell), expected=value,
-            decimals=column.decimals or None, number=column.number, count=len(fixed), cells=", ".join(fixed_cells))
-        finding.follows = [ref for ref in fixed_cells if ref != own]
-        culprits.append(finding)
-        overrides[cell] = value
-        broken = [c for c in broken if c not in fixed]
-    return culprits + [c.rule.finding(c.row) for c in broken]
+        cell, value, fixed, after = best
+        findings += _report(check, cell, value, fixed, after, look)
+        overrides.update(after.changed)
+        fixed_keys = {_key(c) for c in fixed}
+        broken = [c for c in broken if _key(c) not in fixed_keys]
+    return findings + [c.rule.finding(c.row) for c in broken]
 
 
-def _ref(constraint: Constraint) -> str:
-    """The cell a constraint's finding is placed on."""
-    return f"{column_letter(constraint.rule.anchor_col)}{constraint.row}"
+def _report(check: SheetCheck, cell: Cell, value: float, fixed: list[Constraint], after: Lookup,
+            look: Lookup) -> list[Finding]:
+    """The culprit's finding and one finding per cell that follows from it."""
+    column = check.column(cell)
+    following: dict[Cell, str] = {}
+    for d, new in after.changed.items():           # formula cells that will show another figure
+        if d != cell and not check.same_shown(d, look(d), new):
+            following[d] = "value"
+    for c in fixed:                                # cells of the rules the correction mends
+        anchor = (c.row, c.rule.anchor_col)
+        if anchor != cell:
+            following.setdefault(anchor, "rule")
+    order = sorted(following, key=lambda c: (c[0] != cell[0], c[0], c[1]))
+    names = [cell_ref(*c) for c in order]
+    own = cell_ref(*cell)
+    consequence = (f"{len(names)} ô khác sẽ đúng theo: {', '.join(names)}" if names
+                   else f"{len(fixed)} quy tắc của ô này đều đúng")
+    culprit = CATALOGUE["likely-culprit"].finding(
+        check.grid.name, *cell, actual=look(cell), expected=value, decimals=check.shown_places(cell),
+        sign=check.percent_sign(cell), where=check.where(cell), consequence=consequence)
+    culprit.follows = names
+    out = [culprit]
+    for d in order:
+        if following[d] == "value":
+            now, then = look(d), after(d)
+            state = f"báo lỗi {check.grid.errors[d]}" if now is None and d in check.grid.errors \
+                else f"đang ghi {check.shown(d, now)}"
+            remedy = f"sửa {own} thì ô này thành {check.shown(d, then)}"
+        else:
+            state = f"không khớp (đang ghi {check.shown(d, look(d))})"
+            remedy = f"sửa {own} thì ô này khớp"
+        out.append(CATALOGUE["follows-culprit"].finding(
+            check.grid.name, *d, actual=look(d), expected=after(d), where=check.where(d), state=state,
+            culprit=own, cause="có lẽ ghi sai", remedy=remedy))
+    return out

@@ -28,6 +28,7 @@ class Grid:
     hidden_rows: frozenset[int] = frozenset()
     cache: dict = field(default_factory=dict, repr=False, compare=False)   # derived facts finders reuse
     knows_formulas: bool = False   # False when the engine cannot tell formulas from typed values (.xls, .ods)
+    knows_formats: bool = False    # False when number formats are unknown (.xls/.ods via calamine, live Excel)
 
     @property
     def nrows(self) -> int:

@@ -96,7 +96,8 @@ class FormulaRule(RowRule):
         return CATALOGUE[self.rule_id].finding(
             self.check.grid.name, row, self.target_col, expected=shown,
             actual=self.check.number((row, self.target_col)), decimals=self.column.decimals or None,
-            number=self.column.number, formula=self.formula, label=self.label)
+            sign=self.check.percent_sign((row, self.target_col)), number=self.column.number, formula=self.formula,
+            label=self.label)
 
 
 class RateCountRule(RowRule):

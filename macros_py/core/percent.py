@@ -40,7 +40,7 @@ def percent_columns(form: Form) -> frozenset[str]:
                 continue
             expr = c.formula.right
             parts = notation.ratio_parts(expr)
-            linear = not notation.has_division(expr) and not _multiplies(expr)
+            linear = is_linear(expr)
             if (parts and parts[2] == 100) or (linear and notation.columns_of(expr)
                                                and all(n in out for n in notation.columns_of(expr))):
                 out.add(c.number)
@@ -48,10 +48,13 @@ def percent_columns(form: Form) -> frozenset[str]:
     return frozenset(out)
 
 
-def _multiplies(node) -> bool:
+def is_linear(node) -> bool:
+    """Sums and differences only (7=5-3): the same in any scale its operands share."""
     if isinstance(node, notation.BinOp):
-        return node.op == "*" or _multiplies(node.left) or _multiplies(node.right)
-    return isinstance(node, notation.Neg) and _multiplies(node.operand)
+        return node.op in "+-" and is_linear(node.left) and is_linear(node.right)
+    if isinstance(node, notation.Neg):
+        return is_linear(node.operand)
+    return isinstance(node, notation.Col)
 
 
 def from_stored(value: float, scale: float) -> float:
@@ -119,3 +122,18 @@ def _evidence(column, expr, columns, rows, raw, scales, percent) -> float:
         elif fraction and not points:
             as_fraction += 1
     return PERCENT if as_fraction > as_points else 1.0
+
+
+def scaled_excel(expr, ref: Callable[[str], str], scales: dict[str, float], target: float) -> str:
+    """Excel text computing `expr` (written in percent points, as the form's notation is) from
+    cells stored at `scales`, giving the result at the `target` scale: `D8/C8*100` into a plain
+    cell, `D8/C8` into a percent cell, `G8-E8` where both rates share the cell's scale."""
+    operands = notation.columns_of(expr)
+    same = all(scales.get(n, 1.0) == target for n in operands)
+    if (target == 1.0 and all(scales.get(n, 1.0) == 1.0 for n in operands)) or (same and is_linear(expr)):
+        return notation.to_excel(expr, ref)
+    parts = notation.ratio_parts(expr)
+    if parts and parts[2] == 100 and target == PERCENT and scales.get(parts[0], 1.0) == scales.get(parts[1], 1.0):
+        return notation.to_excel(notation.BinOp("/", notation.Col(parts[0]), notation.Col(parts[1])), ref)
+    body = notation.to_excel(expr, lambda n: f"({ref(n)}*100)" if scales.get(n, 1.0) == PERCENT else ref(n))
+    return f"({body})/100" if target == PERCENT else body

@@ -20,8 +20,8 @@ from .coords import cell_ref
 from .findings import CATALOGUE, Finding
 from .grid import Grid
 from .numbers import format_vi, parse_number, shown_decimals
-from .percent import PERCENT, column_conventions, from_stored, is_percent_format, percent_columns
-from .table import Table
+from .percent import PERCENT, from_stored, is_percent_format, percent_columns
+from .table import Table, percent_conventions
 
 Cell = tuple[int, int]
 Lookup = Callable[[Cell], "float | None"]
@@ -72,13 +72,14 @@ class SheetCheck:
         return self.form.column(self.number_of[cell[1]])
 
     # ------------------------------------------------------------------ how cells are stored and shown
-    def scale(self, cell: Cell) -> float:
-        """1.0 if the cell stores percent points (8.25), PERCENT if a fraction (0.0825 shown 8,25%)."""
+    def scale(self, cell: Cell, *, as_number: bool = False) -> float:
+        """1.0 if the cell stores percent points (8.25), PERCENT if a fraction (0.0825 shown 8,25%).
+        Number text shows as typed (1.0) unless `as_number`: the scale it takes once a number."""
         s = self.scales.get(cell)
         if s is not None:
             return s
         number = self.number_of.get(cell[1])
-        if number not in self.percent or (cell in self.text_numbers):
+        if number not in self.percent or (cell in self.text_numbers and not as_number):
             return 1.0
         if self.grid.knows_formats and self.raw(cell) is not None:
             return PERCENT if is_percent_format(self.grid.number_format(*cell)) else 1.0
@@ -288,10 +289,7 @@ def _read_percent(check: SheetCheck) -> None:
                     percent += scale == PERCENT
             check.conventions[n] = PERCENT if percent * 2 > seen else 1.0
     else:
-        def raw(row: int, col: int) -> float | None:
-            return None if (row, col) in check.text_numbers else numbers.get((row, col))
-
-        check.conventions = column_conventions(check.form, check.table.columns, check.table.unit_rows, raw)
+        check.conventions = percent_conventions(grid, check.table)
         for n, col in cols.items():
             scale = check.conventions.get(n, 1.0)
             for row in check.rows:

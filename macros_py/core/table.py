@@ -327,17 +327,42 @@ def no_units_message(table: Table) -> str:
 
 
 def row_numbers(grid: Grid, table: Table, row: int, *, read_text: bool = True) -> dict[str, float | None]:
-    """The numeric cells of one table row; number text read as the officer meant it,
-    or, with read_text=False, as a spreadsheet's SUM does (not a number)."""
+    """The numeric cells of one table row, rates in percent points (a fraction shown `8,25%` reads
+    8.25); number text read as the officer meant it, or, with read_text=False, as a spreadsheet's
+    SUM does (not a number)."""
     from .numbers import as_number
+    from .percent import PERCENT, from_stored, is_percent_format, percent_columns
 
+    percent = percent_columns(table.form)
     out: dict[str, float | None] = {}
     for c in table.form.columns:
         if c.is_number and c.number in table.columns:
-            value = grid.value(row, table.columns[c.number])
-            out[c.number] = as_number(value, whole=c.kind == "count") if read_text or not isinstance(value, str) \
-                else None
+            col = table.columns[c.number]
+            value = grid.value(row, col)
+            number = as_number(value, whole=c.kind == "count") if read_text or not isinstance(value, str) else None
+            if number is not None and c.number in percent and not isinstance(value, str):
+                if grid.knows_formats:
+                    scale = PERCENT if is_percent_format(grid.number_format(row, col)) else 1.0
+                else:
+                    scale = percent_conventions(grid, table).get(c.number, 1.0)
+                number = from_stored(number, scale)
+            out[c.number] = number
     return out
+
+
+def percent_conventions(grid: Grid, table: Table) -> dict[str, float]:
+    """Each percent column's scale where formats are unknown, worked out once per table."""
+    from .numbers import as_number
+    from .percent import column_conventions
+
+    cache = grid.cache.setdefault("percent", {})
+    key = (table.form.id, table.numbering_row)
+    if key not in cache:
+        def raw(r: int, c: int) -> float | None:
+            v = grid.value(r, c)
+            return None if isinstance(v, str) else as_number(v, False)
+        cache[key] = column_conventions(table.form, table.columns, table.unit_rows, raw)
+    return cache[key]
 
 
 def locate(grid: Grid, forms: list[Form] | None = None) -> Table | None:

@@ -28,10 +28,15 @@ Usage::
     grid = table.grid()        # the same sheet as a Grid (values by plain arithmetic), for properties
 
 Expected figures are computed here by plain arithmetic from the officers' notation (never with
-the project's own formula code). Planted errors: `HandmadeTable(style, edits={(unit, "2"): 89})`
-overwrites a unit's input (rates in percent points; the builder stores them as the style says)
-before anything is computed from it, so formula cells follow the wrong input as in Excel;
-`typed={(unit, "3"): 9.9}` types a number over a formula cell.
+the project's own formula code). Planted errors, figures in percent points (the builder stores
+rates as the style says):
+- `typos={(3, "1"): 3320}` puts a wrong figure in one cell after everything else was computed
+  from the right one (a slip of the keyboard); on a formula cell it types a number over the
+  formula; `("total", "2")` addresses the total row. Formula cells that read the cell follow
+  it when the workbook is recalculated (LibreOffice), as in Excel.
+- `edits={(3, "1"): 3320}` changes a unit's input before anything is computed from it, so even
+  typed figures are consistent with the wrong value (an officer who worked from a wrong count).
+`table.shown(row, number)` is the right figure of a cell, in percent points.
 """
 from __future__ import annotations
 
@@ -136,7 +141,7 @@ class HandmadeTable:
     style: Style = field(default_factory=Style)
     units: list[tuple[str, dict[str, float]]] = field(default_factory=van_quan)
     edits: dict[tuple[int, str], float] = field(default_factory=dict)    # (unit, input column) → value
-    typed: dict[tuple[int, str], float] = field(default_factory=dict)    # (unit, formula column) → typed value
+    typos: dict[tuple[object, str], object] = field(default_factory=dict)  # (unit | "total", column) → typed
 
     def __post_init__(self):
         self.cells: dict[tuple[int, int], Cell] = {}
@@ -295,23 +300,23 @@ class HandmadeTable:
         is_total, kids = row == self.total_row, self.subtotal_rows.get(row)
         aggregate = is_total or kids is not None
         children = self.unit_rows if is_total else (kids or [])
-        unit = None if aggregate else self.unit_rows.index(row)
+        unit = "total" if is_total else (None if aggregate else self.unit_rows.index(row))
         for n in NUMBERS:
             c = self.col(n)
             fmt = self._format(n)
             formula = None
             if s.formulas:
                 formula = self._formula(n, row, children if aggregate else None)
-            if unit is not None and (unit, n) in self.typed:
-                formula, value = None, self.typed[(unit, n)]
+            if (unit, n) in self.typos:
+                formula, value = None, self.typos[(unit, n)]
             else:
                 value = v[n]
             if formula is not None:
                 self._put(row, c, formula, fmt)
             else:
-                self._put(row, c, self._stored(n, value), fmt)
+                self._put(row, c, value if isinstance(value, str) else self._stored(n, value), fmt)
 
-    def _stored(self, number: str, value: float) -> float:
+    def _stored(self, number: str, value):
         if number in RATES and self.style.rates == "percent":
             return round(value / 100, 12)
         return int(value) if number in COUNTS and float(value).is_integer() else value

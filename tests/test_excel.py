@@ -110,8 +110,8 @@ def test_new_table_adds_a_sheet_with_live_formulas(tmp_path):
     assert matrix[7][4] == "=ROUND(IF(C8=0,0,D8/C8)*100,2)" and matrix[17][2] == "=SUM(C8:C17)"
     assert len(by_func(book, "rangeMerge")) >= 10
     checks = {(cell_of(a), a["args"][0]["formula"]) for a in by_func(book, "addConditionalFormat")}
-    assert ((8, 4), "=(D8)>(C8)") in checks                              # poor above households
-    assert ((18, 3), "=ABS(C18-SUM(C8:C17))>1E-6") in checks             # total not the sum
+    assert ((8, 4), "=AND(COUNT(D8,C8)=2,(D8)>(C8))") in checks          # poor above households
+    assert ((18, 3), "=AND(COUNT(C8:C17)=10,ISNUMBER(C18),ABS(C18-SUM(C8:C17))>1E-7*MAX(1,ABS(C18)))") in checks
 
 
 def test_new_table_menu_builds_each_form(tmp_path):

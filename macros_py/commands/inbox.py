@@ -71,7 +71,7 @@ def _is_admin_word(key: str) -> bool:
 def guess_unit(texts: list[str]) -> str | None:
     """Without a units list: 'UBND xã Yên Phúc' → 'Yên Phúc'; else a cleaned file name."""
     for text in texts[:-1]:
-        m = _ADMIN.search(text or "")
+        m = _ADMIN.search(unicodedata.normalize("NFC", text or ""))    # a title typed in NFD reads the same
         if m:
             return m.group(2).strip().rstrip(".").strip()
     return None

@@ -82,7 +82,7 @@ def attribute_culprits(check: SheetCheck, rules: Rules, broken: list[Constraint]
         best = None
         broken_keys = {_key(b) for b in broken}
         for cell, mine in involved.items():
-            if len(mine) < 2 or check.is_formula(cell) or look(cell) is None:
+            if len(mine) < 2 or check.computed(cell) or look(cell) is None:
                 continue
             column = check.column(cell)
             trial = _Trial(check, cell, look)

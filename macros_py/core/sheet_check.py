@@ -53,6 +53,8 @@ class SheetCheck:
         self.scales: dict[Cell, float] = {}         # numeric cells of percent columns → 1.0 or PERCENT
         self.follows: dict[Cell, list[Cell]] = {}   # an input with a problem → formula cells it explains
         self.explained: dict[Cell, Cell] = {}       # formula cell → the input it follows from
+        self.inferred_columns: set[str] = set()     # formulas unknown: unit-row columns that compute exactly
+        self.inferred_cells: set[Cell] = set()      # … and (sub)total cells that do
         self._readers = {total: _readers(self.form, total) for total in (False, True)}
         self._order = {total: _order(self.form, total) for total in (False, True)}
 
@@ -64,6 +66,16 @@ class SheetCheck:
 
     def is_formula(self, cell: Cell) -> bool:
         return self.grid.has_formula(*cell)
+
+    def computed(self, cell: Cell) -> bool:
+        """Does the cell follow its inputs? A formula cell; where the engine cannot tell formulas
+        (.xls/.ods, the remote Excel engine), a cell of a column that is everywhere exactly what
+        the form computes (`=D8/C8*100` leaves 8.2491582…, never a typed 8.25)."""
+        if self.grid.knows_formulas:
+            return self.grid.has_formula(*cell)
+        if cell in self.inferred_cells:
+            return True
+        return cell[0] not in self.children and self.number_of.get(cell[1]) in self.inferred_columns
 
     def raw(self, cell: Cell) -> Any:
         return self.grid.value(*cell)
@@ -186,10 +198,10 @@ class SheetCheck:
             return []
         cols, out = self.table.columns, []
         for n in self._readers[row in self.children].get(number, ()):
-            if n in cols and self.grid.has_formula(row, cols[n]):
+            if n in cols and self.computed((row, cols[n])):
                 out.append((row, cols[n]))
         if formulas.is_summed(self.form.column(number)):
-            out += [(p, col) for p in self.parents.get(row, ()) if self.grid.has_formula(p, col)]
+            out += [(p, col) for p in self.parents.get(row, ()) if self.computed((p, col))]
         return out
 
     def dependents(self, cell: Cell) -> list[Cell]:
@@ -212,7 +224,7 @@ class SheetCheck:
             if c in seen:
                 continue
             seen.add(c)
-            expr = self._expr(c[0], self.column(c)) if self.grid.has_formula(*c) else None
+            expr = self._expr(c[0], self.column(c)) if self.computed(c) else None
             if expr is None:
                 out.append(c)
             elif isinstance(expr, list):
@@ -269,6 +281,28 @@ def read_cells(check: SheetCheck) -> None:
     _read_percent(check)
     _fill_uncached(check)
     _explain_problem_inputs(check)
+    if not check.grid.knows_formulas:
+        _infer_formulas(check)
+
+
+def _infer_formulas(check: SheetCheck) -> None:
+    """Formulas unknown: which cells follow their inputs, from figures that are exactly computed."""
+    def exact(cell: Cell) -> bool:
+        v, e = check.numbers.get(cell), check.recompute(cell, check.numbers.get)
+        return v is not None and e is not None and cell not in check.text_numbers \
+            and abs(v - e) <= 1e-9 * max(1.0, abs(e))
+
+    for c in check.columns:
+        if formulas.row_expr(c) is None:
+            continue
+        cells = [check.cell(r, c.number) for r in check.table.unit_rows if check.numbers.get(check.cell(r, c.number))]
+        if len(cells) >= 2 and all(exact(cell) for cell in cells):
+            check.inferred_columns.add(c.number)
+    for row in check.children:
+        for c in check.columns:
+            cell = check.cell(row, c.number)
+            if check._expr(row, c) is not None and check.numbers.get(cell) and exact(cell):
+                check.inferred_cells.add(cell)
 
 
 def _read_percent(check: SheetCheck) -> None:

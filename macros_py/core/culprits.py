@@ -10,6 +10,7 @@ found elsewhere.
 """
 from __future__ import annotations
 
+from ..forms.notation import excel_round
 from .coords import cell_ref
 from .findings import CATALOGUE, Finding
 from .row_rules import Constraint, Rules
@@ -58,6 +59,23 @@ class _Trial:
         return trial
 
 
+def _candidates(mine: list[Constraint], trial: _Trial, column) -> set[tuple[int, float]]:
+    """Values that mend one of the broken rules, as an officer would have typed them: a count
+    whole, a rate at the form's decimals where that still mends it (4,93 rather than 4,9363),
+    ranked (rounded first) for ties."""
+    out: set[tuple[int, float]] = set()
+    for c in mine:
+        if not c.rule.solvable or (v := _solve(c, trial)) is None:
+            continue
+        if column.kind == "count":
+            out.add((0, float(round(v))))
+        else:
+            out.add((1, v))
+            if column.decimals:
+                out.add((0, excel_round(v, column.decimals)))
+    return out
+
+
 def _key(c: Constraint) -> tuple:
     return id(c.rule), c.row
 
@@ -92,17 +110,15 @@ def attribute_culprits(check: SheetCheck, rules: Rules, broken: list[Constraint]
                     if _key(c) not in broken_keys and _key(c) not in seen:
                         seen.add(_key(c))
                         held.append(c)
-            for candidate in {v for c in mine if c.rule.solvable and (v := _solve(c, trial)) is not None}:
-                if column.kind == "count":
-                    candidate = float(round(candidate))
-                if candidate == look(cell):
+            for candidate in sorted(_candidates(mine, trial, column)):
+                if candidate[1] == look(cell):
                     continue
-                after = trial(candidate)
+                after = trial(candidate[1])
                 if any(not c.holds(after) for c in held):
                     continue   # the correction would break a rule that holds
                 fixed = [c for c in mine if c.holds(after)]
                 if len(fixed) >= 2 and (best is None or len(fixed) > len(best[2])):
-                    best = (cell, candidate, fixed, after)
+                    best = (cell, candidate[1], fixed, after)
         if best is None:
             break
         cell, value, fixed, after = best

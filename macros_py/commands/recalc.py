@@ -204,7 +204,7 @@ def recalc_file(src: Path, out: Path, *, force: bool = False, convert_text: bool
     from ..write.openpyxl_paint import add_conditional_rules, save_copy
 
     src, out = Path(src), Path(out)
-    grids = read_grids(src, with_formulas=False)
+    grids = read_grids(src)     # with the error values a reader saw (#VALUE!), to list what changes
     wb = load_openpyxl(src)
     by_name = {g.name: g for g in grids}
     for ws in wb.worksheets:

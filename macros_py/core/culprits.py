@@ -10,6 +10,8 @@ found elsewhere.
 """
 from __future__ import annotations
 
+import math
+
 from ..forms.notation import excel_round
 from .coords import cell_ref
 from .findings import CATALOGUE, Finding
@@ -60,20 +62,52 @@ class _Trial:
 
 
 def _candidates(mine: list[Constraint], trial: _Trial, column) -> set[tuple[int, float]]:
-    """Values that mend one of the broken rules, as an officer would have typed them: a count
-    whole, a rate at the form's decimals where that still mends it (4,93 rather than 4,9363),
-    ranked (rounded first) for ties."""
+    """Values that mend broken rules, as an officer would have typed them, ranked (0 as typed,
+    1 not): a count whole, taken where the rules' ranges meet (a target within half a household
+    allows a range of households; the count that mends both targets lies where their ranges
+    overlap); a rate at the form's decimals where that still mends it (4,93 rather than 4,9363)."""
+    solved = [(c, v) for c in mine if c.rule.solvable and (v := _solve(c, trial)) is not None]
     out: set[tuple[int, float]] = set()
-    for c in mine:
-        if not c.rule.solvable or (v := _solve(c, trial)) is None:
-            continue
-        if column.kind == "count":
-            out.add((0, float(round(v))))
-        else:
-            out.add((1, v))
+    if column.kind != "count":
+        for _, v in solved:
+            out.add((1, v + 0.0))
             if column.decimals:
-                out.add((0, excel_round(v, column.decimals)))
+                out.add((0, excel_round(v, column.decimals) + 0.0))    # + 0.0: never a "-0,0"
+        return out
+    ranges = []
+    for c, v in solved:
+        start = float(round(v))
+        out.add((0, start))
+        if start >= 0 and c.holds(trial(start)):
+            ranges.append((_edge(c, trial, start, -1), _edge(c, trial, start, 1)))
+    for i, (lo1, hi1) in enumerate(ranges):      # where two rules' ranges meet, and where all do
+        for lo2, hi2 in ranges[i + 1:] + ranges[:1]:
+            lo, hi = max(lo1, lo2), min(hi1, hi2)
+            if lo <= hi:
+                out.update((0, float(x)) for x in {lo, hi, (lo + hi) // 2})
+    if len(ranges) > 2:
+        lo, hi = max(r[0] for r in ranges), min(r[1] for r in ranges)
+        if lo <= hi:
+            out.update((0, float(x)) for x in {lo, hi, (lo + hi) // 2})
     return out
+
+
+def _edge(c: Constraint, trial: _Trial, start: float, step: int) -> int:
+    """The last whole number from `start` in the direction `step` at which the rule still holds."""
+    good, gap = int(start), 1
+    while gap < 1_000_000:                       # widen until it breaks …
+        probe = good + step * gap
+        if probe < 0 or not c.holds(trial(float(probe))):
+            break
+        good, gap = probe, gap * 2
+    bad = good + step * gap
+    while abs(bad - good) > 1:                   # … then close in on the edge
+        mid = (good + bad) // 2
+        if mid >= 0 and c.holds(trial(float(mid))):
+            good = mid
+        else:
+            bad = mid
+    return good
 
 
 def _key(c: Constraint) -> tuple:
@@ -117,11 +151,16 @@ def attribute_culprits(check: SheetCheck, rules: Rules, broken: list[Constraint]
                 if any(not c.holds(after) for c in held):
                     continue   # the correction would break a rule that holds
                 fixed = [c for c in mine if c.holds(after)]
-                if len(fixed) >= 2 and (best is None or len(fixed) > len(best[2])):
-                    best = (cell, candidate[1], fixed, after)
+                if len(fixed) < 2:
+                    continue
+                # most rules mended; then as typed (a rate at the form's decimals); then mended
+                # most exactly (of the counts a half-household target allows, the central one)
+                rank = (-len(fixed), candidate[0], round(sum(c.strain(after) for c in fixed), 3))
+                if best is None or rank < best[0]:
+                    best = (rank, cell, candidate[1], fixed, after)
         if best is None:
             break
-        cell, value, fixed, after = best
+        _, cell, value, fixed, after = best
         findings += _report(check, cell, value, fixed, after, look)
         overrides.update(after.changed)
         fixed_keys = {_key(c) for c in fixed}

@@ -169,6 +169,15 @@ def test_clean_layouts_through_the_live_engine_and_calamine(workbooks, tmp_path)
         assert errors == {("Hộ", tables["Hộ"].ref(15, "1")), ("Tỷ lệ", tables["Tỷ lệ"].ref(6, "3")),
                           ("Chỉ tiêu", tables["Chỉ tiêu"].ref(4, "5")),
                           ("Tổng", tables["Tổng"].total_ref("2"))}, layout
+    # Tính lại in Excel keeps the sheet's convention too: fractions into percent cells, never x100
+    tables, path = workbooks["percent-formulas"]
+    book = book_for(path)
+    excel.run(book, "recalc")
+    table = tables["Sạch"]
+    r, c, d = table.unit_rows[0], table.letter("1"), table.letter("2")
+    written = [v for a in book.json()["actions"] if a["func"] == "setFormula" and a["sheet_position"] == 2
+               for line in a["values"] for v in line]
+    assert f"=ROUND(IF({c}{r}=0,0,{d}{r}/{c}{r}),4)" in written and not any("*100" in v for v in written)
     converted = [through_libreoffice([workbooks[n][1] for n in ("percent-typed-numbers", "percent-formulas")],
                                      tmp_path / t.split(":")[0], t) for t in ("ods", "xls:MS Excel 97")]
     for path in [p for batch in converted for p in batch]:

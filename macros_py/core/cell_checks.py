@@ -93,7 +93,7 @@ def check_formula_cells(check: SheetCheck) -> None:
         elif typed:
             for cell in typed:
                 check.add("typed-over-formula", cell, actual=check.numbers.get(cell), number=c.number,
-                          formula=c.formula.text, decimals=c.decimals or None)
+                          formula=c.formula.text, decimals=c.decimals or None, sign=check.percent_sign(cell))
 
 
 def check_duplicates(check: SheetCheck) -> None:

@@ -50,6 +50,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from conftest import published_van_quan
+from macros_py.core.coords import column_letter   # A1 addresses only; every figure is computed here
 
 NUMBERS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13"]
 INPUTS = ("1", "2", "4", "5", "8", "10", "11")
@@ -70,14 +71,6 @@ def round_half_up(value: float, places: int = 2) -> float:
     """Round as officers (and Excel's ROUND) do: halves away from zero, on the printed digits."""
     q = Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     return float(q)
-
-
-def col_letter(index: int) -> str:
-    letters = ""
-    while index > 0:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def van_quan() -> list[tuple[str, dict[str, float]]]:
@@ -160,7 +153,7 @@ class HandmadeTable:
         return self.style.left + order.index(number)
 
     def letter(self, number: str) -> str:
-        return col_letter(self.col(number))
+        return column_letter(self.col(number))
 
     def ref(self, unit: int, number: str) -> str:
         return f"{self.letter(number)}{self.unit_rows[unit]}"

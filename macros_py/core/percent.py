@@ -24,6 +24,11 @@ def is_percent_format(number_format: str | None) -> bool:
     """'0.00%' and '#,##0.0 %' show value × 100; a quoted or escaped % is only a sign."""
     if not number_format or "%" not in number_format:
         return False
+    return _shows_percent(number_format)
+
+
+@cache
+def _shows_percent(number_format: str) -> bool:     # a sheet has few formats and many cells
     return "%" in _QUOTED.sub("", number_format.split(";")[0])
 
 

@@ -342,10 +342,7 @@ class Rules:
                 elif formulas.is_summed(c):
                     rules.append(SumRule(check, c, children, label))
             self.total[row] = rules
-        self.parents: dict[int, list[int]] = {}
-        for row, children, _ in check.totals:
-            for r in children:
-                self.parents.setdefault(r, []).append(row)
+        self.parents = check.parents        # unit row → the (sub)total rows summing it
 
     def for_row(self, row: int) -> list[RowRule]:
         return self.total.get(row, self.unit) + self.every

@@ -109,15 +109,14 @@ class SheetCheck:
             elif value is None:
                 d = column.decimals
             else:
-                stored = shown_decimals(value)
                 fmt = self.grid.number_format(*cell)
                 if fmt:
                     shown = shown_decimals(value, fmt)
                 elif self.grid.knows_formats:
-                    shown = stored          # General shows the number as stored
+                    shown = shown_decimals(value)     # General shows the number as stored
                 else:
-                    shown = column.decimals or stored
-                d = min(shown, stored)
+                    shown = column.decimals or shown_decimals(value)
+                d = next((k for k in range(1 if column.decimals else 0, shown) if _holds_at_most(value, k)), shown)
             if column.decimals:
                 d = max(d, 1)
             self._decimals[cell] = d
@@ -246,6 +245,12 @@ class SheetCheck:
         return abs(a - b) <= 0.5 * 10.0 ** -places + NOISE * max(1.0, abs(a))
 
 
+def _holds_at_most(value: float, places: int) -> bool:
+    """Does the stored number have at most this many decimals (0.8 at one, 8.25 at two)?"""
+    scaled = value * 10.0 ** places
+    return abs(scaled - round(scaled)) <= 1e-9 * max(1.0, abs(scaled))
+
+
 def _readers(form, total: bool) -> dict[str, list[str]]:
     """Column number → columns of the same row whose formula reads it."""
     out: dict[str, list[str]] = {}
@@ -312,6 +317,8 @@ def _read_percent(check: SheetCheck) -> None:
     cols = {n: check.table.columns[n] for n in check.percent}
     numbers, grid = check.numbers, check.grid
     if grid.knows_formats:
+        if not any(is_percent_format(f) for f in set(grid.formats.values())):
+            return                      # no percent format anywhere: every figure at face value
         for n, col in cols.items():
             seen = percent = 0
             for row in check.rows:
@@ -336,9 +343,13 @@ def _read_percent(check: SheetCheck) -> None:
 
 def _fill_uncached(check: SheetCheck) -> None:
     """Formula cells written by tools that store no result: compute them as the form does."""
-    rows, numeric = set(check.rows), {check.table.columns[c.number] for c in check.columns}
+    numeric = {check.table.columns[c.number] for c in check.columns}
     todo = [cell for cell in check.grid.formula_cells()
-            if cell[1] in numeric and cell[0] in rows and check.raw(cell) is None and cell not in check.grid.errors]
+            if cell[1] in numeric and check.raw(cell) is None and cell not in check.grid.errors]
+    if not todo:
+        return
+    rows = set(check.rows)
+    todo = [cell for cell in todo if cell[0] in rows]
     for cell in sorted(todo, key=check._order_key):
         check.numbers[cell] = check.recompute(cell, check.numbers.get)
 

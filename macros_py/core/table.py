@@ -252,7 +252,7 @@ def _row_kind(grid: Grid, table: Table, row: int) -> str:
             return "end"          # the numbering row of another table below this one
     if any(is_total_label(v) for v in labels):
         return "total"
-    if isinstance(name, str) and normalize_name(name).startswith(_PART_OF):
+    if isinstance(name, str) and unicodedata.normalize("NFC", name).lower().lstrip(" -–*").startswith(_PART_OF):
         return "label"            # "Trong đó:", a breakdown of the row above, not a unit
     stt = labels[0] if labels else None
     if (isinstance(stt, str) and _GROUP_STT.match(stt.strip())) or \

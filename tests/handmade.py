@@ -108,6 +108,7 @@ class Style:
     total_label: str = ""          # default: "Cộng" last, "Toàn huyện" first
     trong_do: bool = False         # a label-only "Trong đó:" row before the units
     groups: int = 0                # Roman-numbered groups with their subtotal rows (0 = none)
+    subtotals: str = "top"         # top: the Roman row carries the figures | bottom: "Cộng khu vực I" closes it
     blank_rows: bool = False       # a blank row between groups / between total and units
     national_header: bool = False  # CỘNG HÒA XÃ HỘI … block above the title
     signature: bool = False        # notes and signature block below the table
@@ -229,20 +230,25 @@ class HandmadeTable:
             if s.groups:
                 if g and s.blank_rows:
                     row += 1
-                sub = row
-                self.subtotal_rows[sub] = []
-                self._put(sub, self.col("A"), roman[g])
-                self._put(sub, self.col("B"), self._text(f"Các xã khu vực {roman[g]}"))
+                self._put(row, self.col("A"), roman[g])
+                self._put(row, self.col("B"), self._text(f"Các xã khu vực {roman[g]}"))
+                kids: list[int] = []
+                if s.subtotals == "top":
+                    self.subtotal_rows[row] = kids
                 row += 1
             for i in members:
                 self.unit_rows.append(row)
                 if s.groups:
-                    self.subtotal_rows[sub].append(row)
+                    kids.append(row)
                 self._put(row, self.col("A"), i + 1)
                 self._put(row, self.col("B"), self._text(self.units[i][0]))
                 self.values[row] = figures[i]
                 if s.notes_column and i % 5 == 2:
                     self._put(row, right + 1, "xã đặc biệt khó khăn")
+                row += 1
+            if s.groups and s.subtotals == "bottom":
+                self._put(row, self.col("B"), self._text(f"Cộng khu vực {roman[g]}"))
+                self.subtotal_rows[row] = kids
                 row += 1
         if s.total == "last":
             if s.blank_rows and s.groups:

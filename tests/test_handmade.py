@@ -27,7 +27,7 @@ LAYOUTS = {
     "total-first-trong-do": Style(total="first", trong_do=True, blank_rows=True),
     "groups-formulas-nfd": Style(groups=3, blank_rows=True, formulas=True, total_label="Tổng cộng", nfd=True,
                                  signature=True),
-    "groups-total-first": Style(groups=2, total="first", trong_do=True, total_label="Tổng số"),
+    "groups-total-first": Style(groups=2, total="first", trong_do=True, total_label="Tổng số", subtotals="bottom"),
     "no-numbering": Style(numbering="none", national_header=True, signature=True),
     "no-numbering-percent-first": Style(numbering="none", rates="percent", formulas=True, total="first",
                                         trong_do=True),

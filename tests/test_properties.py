@@ -46,6 +46,7 @@ layouts = st.builds(
     total=st.sampled_from(["last", "first"]),
     trong_do=st.booleans(),
     groups=st.sampled_from([0, 0, 2, 3]),
+    subtotals=st.sampled_from(["top", "bottom"]),
     blank_rows=st.booleans(),
     national_header=st.booleans(),
     signature=st.booleans(),

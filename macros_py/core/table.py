@@ -194,6 +194,7 @@ def _match_headers(grid: Grid, form: Form) -> Table | None:
 
 _GROUP_STT = re.compile(r"^(?:(?=[IVXLC])M*(?:C[MD]|D?C{0,3})(?:X[CL]|L?X{0,3})(?:I[XV]|V?I{0,3})|[A-H])[.):]?$")
 _GROUP_NAME = re.compile(r"^(?=[IVXLC])M*(?:C[MD]|D?C{0,3})(?:X[CL]|L?X{0,3})(?:I[XV]|V?I{0,3})\s*[.):\-\u2013]\s*\S")
+_GROUP_TOTAL = re.compile(r"^(cộng|tổng cộng|tổng)\s+\S")     # not the grand total (checked first)
 _PART_OF = ("trong đó", "trong do", "chia ra", "bao gồm", "gồm:", "trong số")
 # Below the table: notes, place and date, the signature block. Never unit rows.
 _END_PREFIXES = ("ghi chú", "chú thích", "chú ý", "lưu ý", "nguồn:", "nguồn số liệu", "nơi nhận", "kt.", "kt ",
@@ -232,7 +233,7 @@ def _is_index(value: object) -> bool:
 
 
 def _row_kind(grid: Grid, table: Table, row: int) -> str:
-    """blank | end | total | label | subtotal | heading | unit.
+    """blank | end | total | label | subtotal | closing | heading | unit.
 
     Label-only rows ("Trong đó:", group headings, notes without figures) are skipped, never taken
     for the table's end; notes, dates and signatures below the table end it."""
@@ -252,6 +253,8 @@ def _row_kind(grid: Grid, table: Table, row: int) -> str:
             return "end"          # the numbering row of another table below this one
     if any(is_total_label(v) for v in labels):
         return "total"
+    if numeric and isinstance(name, str) and _GROUP_TOTAL.match(normalize_name(name)):
+        return "closing"          # "Cộng khu vực I": the subtotal of the rows above it
     if isinstance(name, str) and unicodedata.normalize("NFC", name).lower().lstrip(" -–*").startswith(_PART_OF):
         return "label"            # "Trong đó:", a breakdown of the row above, not a unit
     stt = labels[0] if labels else None
@@ -265,7 +268,7 @@ def _row_kind(grid: Grid, table: Table, row: int) -> str:
 
 
 def _collect_rows(grid: Grid, table: Table) -> Table:
-    blanks, current_sub = 0, None
+    blanks, current_sub, group_start = 0, None, 0
     for row in range(table.numbering_row + 1, grid.nrows + 1):
         kind = _row_kind(grid, table, row)
         started = bool(table.unit_rows or table.total_row or table.subtotal_rows)
@@ -285,12 +288,15 @@ def _collect_rows(grid: Grid, table: Table) -> Table:
             if table.total_row is not None:
                 break
             table.total_row = row
-            current_sub = None
+            current_sub, group_start = None, len(table.unit_rows)
+        elif kind == "closing":
+            table.subtotal_rows[row] = table.unit_rows[group_start:]
+            current_sub, group_start = None, len(table.unit_rows)
         elif kind == "subtotal":
-            current_sub = row
+            current_sub, group_start = row, len(table.unit_rows)
             table.subtotal_rows[row] = []
         elif kind == "heading":
-            current_sub = None
+            current_sub, group_start = None, len(table.unit_rows)
         elif table.total_row is not None and table.unit_rows and table.total_row > table.unit_rows[-1]:
             break  # rows after a closing total are notes, not units
         else:

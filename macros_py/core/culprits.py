@@ -10,8 +10,6 @@ found elsewhere.
 """
 from __future__ import annotations
 
-import math
-
 from ..forms.notation import excel_round
 from .coords import cell_ref
 from .findings import CATALOGUE, Finding
@@ -171,7 +169,6 @@ def attribute_culprits(check: SheetCheck, rules: Rules, broken: list[Constraint]
 def _report(check: SheetCheck, cell: Cell, value: float, fixed: list[Constraint], after: Lookup,
             look: Lookup) -> list[Finding]:
     """The culprit's finding and one finding per cell that follows from it."""
-    column = check.column(cell)
     following: dict[Cell, str] = {}
     for d, new in after.changed.items():           # formula cells that will show another figure
         if d != cell and not check.same_shown(d, look(d), new):

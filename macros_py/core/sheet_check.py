@@ -16,7 +16,6 @@ from typing import Any, Callable
 
 from ..forms import formulas, notation
 from ..forms.spec import Column
-from .coords import cell_ref
 from .findings import CATALOGUE, Finding
 from .grid import Grid
 from .numbers import format_vi, parse_number, shown_decimals
@@ -379,7 +378,3 @@ def _explain_problem_inputs(check: SheetCheck) -> None:
                 check.follows.setdefault(source, []).append(d)
             if text:
                 check.numbers[d] = new
-
-
-def refs(cells) -> list[str]:
-    return [cell_ref(*c) for c in cells]

@@ -150,8 +150,9 @@ def _parser() -> argparse.ArgumentParser:
     rc.add_argument("-o", "--output", required=True, type=Path, metavar="TỆP_RA",
                     help="Bản sao đã tính lại (cùng đuôi với tệp vào)")
     rc.add_argument("--force", action="store_true", help=force_help)
-    rc.add_argument("--convert-text-numbers", action="store_true",
-                    help="Đổi các ô nhập chứa số dạng văn bản (\"1.188\", \"8,25\") thành số")
+    rc.add_argument("--keep-text", action="store_true",
+                    help="Giữ nguyên các ô nhập chứa số dạng văn bản (mặc định: đổi \"1.188\", \"8,25\" thành số)")
+    rc.add_argument("--convert-text-numbers", action="store_true", help=argparse.SUPPRESS)   # now the default
 
     val = sub.add_parser("validate", help="Kiểm tra số liệu theo quy tắc của biểu")
     val.add_argument("files", nargs="+", type=Path, metavar="TỆP",
@@ -268,7 +269,7 @@ def cmd_recalc(args) -> int:
     from .core.numbers import format_vi
     from .commands.recalc import recalc_file
 
-    result = recalc_file(args.input, args.output, force=args.force, convert_text=args.convert_text_numbers)
+    result = recalc_file(args.input, args.output, force=args.force, convert_text=not args.keep_text)
     for t in result.tables:
         print(f"Trang '{t.sheet}': {t.form.name}, {len(t.unit_rows)} đơn vị.")
     print(f"Đã ghi {result.writes} ô công thức vào '{args.output}'.")
@@ -279,11 +280,24 @@ def cmd_recalc(args) -> int:
     else:
         print("Không có ô công thức nào bị gõ đè.")
     if result.text_numbers:
-        verb = "đã đổi thành số" if result.converted else "công thức không dùng được, hãy gõ lại thành số " \
-            "hoặc chạy lại với --convert-text-numbers"
-        print(f"{len(result.text_numbers)} ô nhập chứa số dạng văn bản ({verb}):")
-        for t in result.text_numbers:
-            print(f"  {t.sheet}!{t.ref}: '{t.text}' đọc là {format_vi(t.value)}")
+        converted = [t for t in result.text_numbers if result.converted and t.unambiguous]
+        kept = [t for t in result.text_numbers if t not in converted]
+        if converted:
+            print(f"{len(converted)} ô nhập chứa số dạng văn bản, đã đổi thành số:")
+            for t in converted:
+                print(f"  {t.sheet}!{t.ref}: '{t.text}' đọc là {format_vi(t.value)}")
+        if kept:
+            why = "theo --keep-text" if not result.converted else "vì có thể đọc nhiều cách"
+            print(f"{len(kept)} ô nhập chứa số dạng văn bản được giữ nguyên {why}; công thức không dùng được, "
+                  "hãy gõ lại thành số:")
+            for t in kept:
+                print(f"  {t.sheet}!{t.ref}: '{t.text}' (có thể là {format_vi(t.value)})")
+    if result.changed:
+        print(f"{len(result.changed)} ô công thức nay cho số khác với số đang hiện:")
+        for c in result.changed:
+            print(f"  {c.sheet}!{c.ref} (cột {c.column}): {c.text}")
+    for message in result.empty:
+        print(f"Lưu ý: {message}")
     return EXIT_OK
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .errors import OfficerError, UsageError
 from .write.text_fit import FONT_NAME
-from .commands.annotate import (AUTHOR, FILLS, NO_FINDINGS_ROW, REPORT_HEADER, REPORT_SHEET, STATE_HEADER, STATE_SHEET,
+from .commands.annotate import (AUTHOR, NO_FINDINGS_ROW, REPORT_HEADER, REPORT_SHEET, STATE_HEADER, STATE_SHEET,
                                 REPORT_TITLE_STYLE, plan_marks, report_geometry, report_rows, report_title)
 
 TITLE = "Giảm nghèo"
@@ -164,9 +164,9 @@ def validate(book) -> dict:
     for m in marks:
         rng = sheets[m.sheet][m.ref]
         fill, note = read_fill(rng), read_note(rng)
-        rng.color = "#" + FILLS[m.severity]
+        rng.color = "#" + m.fill
         wrote = write_note(rng, m.note)
-        state.append([m.sheet, m.ref, json.dumps(fill), note or "", AUTHOR if note else "", FILLS[m.severity],
+        state.append([m.sheet, m.ref, json.dumps(fill), note or "", AUTHOR if note else "", m.fill,
                       m.note if wrote else ""])
     last = book.sheets[len(book.sheets) - 1]
     report = book.sheets.add(state[0][1], after=last)

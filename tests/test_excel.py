@@ -28,19 +28,21 @@ def cell_of(action) -> tuple[int, int]:
 def test_validate_fills_the_culprit_writes_the_report_and_the_hidden_state(tmp_path):
     book = book_for(typed_van_quan(tmp_path / "b.xlsx", {"D9": 89, "C13": "1.527"}))
     result = excel.run(book, "validate")
-    assert (result["error"], result["warning"]) == (1, 1)
+    assert (result["error"], result["warning"]) == (1, 4)
     colors = {(a["sheet_position"], *cell_of(a)): a["args"][0] for a in by_func(book, "setRangeColor")}
-    assert colors == {(0, 9, 4): "#FFC7CE", (0, 13, 3): "#FFEB9C"}          # D9 red, C13 amber
+    # D9 red, C13 amber; E9, H9 and the total D23 follow from D9: a lighter fill, never left unmarked
+    assert colors == {(0, 9, 4): "#FFC7CE", (0, 13, 3): "#FFEB9C", (0, 9, 5): "#FDE9E7", (0, 9, 8): "#FDE9E7",
+                      (0, 23, 4): "#FDE9E7"}
     added = [a["args"][1] for a in by_func(book, "addSheet")]
     assert added == ["Kiểm tra", STATE_SHEET]
     report = next(a for a in by_func(book, "setValues") if a["sheet_position"] == 1)["values"]
     assert report[0][0] == "KẾT QUẢ KIỂM TRA BIỂU" and report[1][0] == "Tệp: b.xlsx"
     assert report[4][:3] == ["STT", "Trang", "Ô"] and report[5][2] == "D9" and "nếu là 41" in report[5][5]
     links = [a["args"][0] for a in by_func(book, "addHyperlink")]
-    assert links == ["#'Biểu 01'!D9", "#'Biểu 01'!C13"]
+    assert links == ["#'Biểu 01'!D9"] + [f"#'Biểu 01'!{c}" for c in ("E9", "H9", "C13", "D23")]
     assert by_func(book, "setSheetVisibility")[0]["args"] == ["Hidden"]
     (alert,) = by_func(book, "alert")
-    assert alert["args"][0].startswith("Kiểm tra xong: 1 lỗi, 1 cảnh báo")
+    assert alert["args"][0].startswith("Kiểm tra xong: 1 lỗi, 4 cảnh báo")
     # the VBA client cannot add notes: the messages live in the report sheet instead
     assert not by_func(book, "addNote")
 
@@ -48,8 +50,9 @@ def test_validate_fills_the_culprit_writes_the_report_and_the_hidden_state(tmp_p
 def test_validate_adds_notes_where_the_client_supports_them(tmp_path):
     book = book_for(typed_van_quan(tmp_path / "b.xlsx", {"D9": 89}), client="Office.js")
     excel.run(book, "validate")
-    (note,) = by_func(book, "addNote")
-    assert note["args"][0] == "$D$9" and "có lẽ ghi sai" in note["args"][1]
+    notes = {a["args"][0]: a["args"][1] for a in by_func(book, "addNote")}
+    assert sorted(notes) == ["$D$23", "$D$9", "$E$9", "$H$9"]
+    assert "có lẽ ghi sai" in notes["$D$9"] and "vì ô D9 có lẽ ghi sai" in notes["$D$23"]   # points to the culprit
 
 
 def test_clean_workbook_says_so(tmp_path):
@@ -70,12 +73,13 @@ def test_clear_removes_exactly_what_validate_added_from_the_state_in_the_workboo
         {"name": STATE_SHEET, "values": values[2], "pictures": [], "tables": []}])
     import xlwings as xw
     book = xw.Book(json=saved)
-    assert excel.run(book, "clear") == {"restored": 1}
+    assert excel.run(book, "clear") == {"restored": 4}
     colors = [(cell_of(a), a["args"]) for a in by_func(book, "setRangeColor")]
-    assert colors == [((9, 4), [None])]                      # D9's fill removed (it had none)
+    # D9's fill removed (it had none), and those of E9, H9, D23 that followed from it
+    assert sorted(colors) == [((9, 4), [None]), ((9, 5), [None]), ((9, 8), [None]), ((23, 4), [None])]
     # the report sheet (position 1) goes first, then the state sheet, which has moved up to 1
     assert [a["sheet_position"] for a in by_func(book, "sheetDelete")] == [1, 1]
-    assert by_func(book, "alert")[0]["args"][0] == "Đã xóa 1 đánh dấu."
+    assert by_func(book, "alert")[0]["args"][0] == "Đã xóa 4 đánh dấu."
 
 
 def test_recalc_writes_formula_blocks_and_names_typed_over_cells(tmp_path):
@@ -107,8 +111,8 @@ def test_new_table_adds_a_sheet_with_live_formulas(tmp_path):
     assert matrix[7][4] == "=ROUND(IF(C8=0,0,D8/C8)*100,2)" and matrix[17][2] == "=SUM(C8:C17)"
     assert len(by_func(book, "rangeMerge")) >= 10
     checks = {(cell_of(a), a["args"][0]["formula"]) for a in by_func(book, "addConditionalFormat")}
-    assert ((8, 4), "=(D8)>(C8)") in checks                              # poor above households
-    assert ((18, 3), "=ABS(C18-SUM(C8:C17))>1E-6") in checks             # total not the sum
+    assert ((8, 4), "=AND(COUNT(D8,C8)=2,(D8)>(C8))") in checks          # poor above households
+    assert ((18, 3), "=AND(COUNT(C8:C17)=10,ISNUMBER(C18),ABS(C18-SUM(C8:C17))>1E-7*MAX(1,ABS(C18)))") in checks
 
 
 def test_new_table_menu_builds_each_form(tmp_path):

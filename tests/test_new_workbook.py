@@ -89,14 +89,16 @@ def test_layout_protection_and_print_settings(van_quan_xlsx):
 def test_conditional_formatting_covers_the_common_rule_breaks(van_quan_xlsx):
     ws = openpyxl.load_workbook(van_quan_xlsx)["Biểu"]
     rules = {(str(cf.sqref), r.formula[0]) for cf in ws.conditional_formatting for r in cf.rules}
-    assert ("D8:D25", "AND(ISNUMBER(D8),D8<0)") in rules                    # negative count
-    assert ("D8:D25", "(D8)>(C8)") in rules                                 # poor above households
-    assert ("G8:G24", "AND(ISNUMBER(G8),ABS(G8*C8/100-F8)>0.5)") in rules   # rate vs count, half a household
-    assert ("C25", "ABS(C25-SUM(C8:C24))>1E-6") in rules                    # total not the sum
+    assert ("D8:D24", "AND(ISNUMBER(D8),D8<0)") in rules                    # negative count
+    assert ("D8:D24", "AND(COUNT(D8,C8)=2,(D8)>(C8))") in rules              # poor above households
+    # rate vs count, half a household, whether the rate is kept as 8,25 or as 8,25%
+    assert ("G8:G24", "AND(COUNT(G8,C8,F8)=3,ABS(G8*C8/100-F8)>0.5,ABS(G8*C8/1-F8)>0.5)") in rules
+    assert ("C25", "AND(COUNT(C8:C24)=17,ISNUMBER(C25),ABS(C25-SUM(C8:C24))>1E-7*MAX(1,ABS(C25)))") in rules
 
 
 def test_conditional_formatting_lights_up_in_libreoffice(tmp_path):
     """The live checks are real formulas: evaluate them in LibreOffice on a broken table."""
+    from cf_probe import probe_workbooks
     from macros_py.write.layout import Unit, make_layout
     from macros_py.write.xlsx_writer import write_new_workbook
 
@@ -104,18 +106,9 @@ def test_conditional_formatting_lights_up_in_libreoffice(tmp_path):
              Unit("Xã B", {"1": 435, "2": 66, "4": 46, "5": 10.67, "8": 56, "10": 49, "11": 11.37})]
     path = tmp_path / "t.xlsx"
     write_new_workbook(make_layout(get_form(), units), path)
-    # Copy each conditional formula into a spare column so LibreOffice evaluates it as a cell.
-    wb = openpyxl.load_workbook(path)
-    ws = wb["Biểu"]
-    ws.protection.sheet = False
-    probes = {"Q8": "=(D8)>(C8)", "Q9": "=(D9)>(C9)",
-              "R8": "=AND(ISNUMBER(G8),ABS(G8*C8/100-F8)>0.5)", "R9": "=AND(ISNUMBER(G9),ABS(G9*C9/100-F9)>0.5)"}
-    for ref, f in probes.items():
-        ws[ref] = f
-    wb.save(path)
-    ws = openpyxl.load_workbook(recalculate(path, tmp_path / "lo"), data_only=True)["Biểu"]
-    assert (ws["Q8"].value, ws["Q9"].value) == (True, False)      # 120 poor > 100 households
-    assert (ws["R8"].value, ws["R9"].value) == (False, False)     # Khánh Khê's deliberate rounding passes
+    (painted,) = probe_workbooks([path], tmp_path / "probe")
+    # 120 poor > 100 households; Khánh Khê's deliberate rounding passes
+    assert painted["Biểu"] == {"D8"}
 
 
 def test_units_from_a_list_and_blank_template(tmp_path):

@@ -96,15 +96,17 @@ def test_recalc_finds_a_table_with_retyped_numbering_and_no_total_formulas(tmp_p
     ws.append([None, "Cộng", 1623, 164, 10.1, 114, 7.02, -50, -3.08, 352, 21.69, 309, 19.04, -43, -2.65])
     src = tmp_path / "pasted.xlsx"
     wb.save(src)
-    out = tmp_path / "out.xlsx"
-    assert main(["recalc", str(src), "-o", str(out)]) == 0
+    out = tmp_path / "kept.xlsx"
+    assert main(["recalc", str(src), "-o", str(out), "--keep-text"]) == 0
     printed = capsys.readouterr().out
-    assert "1 ô nhập chứa số dạng văn bản" in printed and "Sheet1!C6: '1.188' đọc là 1.188" in printed
+    assert "1 ô nhập chứa số dạng văn bản được giữ nguyên theo --keep-text" in printed
+    assert "Sheet1!C6: '1.188' (có thể là 1.188)" in printed
     assert openpyxl.load_workbook(out)["Sheet1"]["C6"].value == "1.188"       # input left as typed
 
     out = tmp_path / "converted.xlsx"
-    assert main(["recalc", str(src), "-o", str(out), "--convert-text-numbers"]) == 0
-    assert "đã đổi thành số" in capsys.readouterr().out
+    assert main(["recalc", str(src), "-o", str(out)]) == 0          # converting is the default
+    printed = capsys.readouterr().out
+    assert "1 ô nhập chứa số dạng văn bản, đã đổi thành số:" in printed and "Sheet1!C6: '1.188' đọc là 1.188" in printed
     ws = openpyxl.load_workbook(out)["Sheet1"]
     assert ws["C6"].value == 1188
     assert ws["E6"].value == "=ROUND(IF(C6=0,0,D6/C6)*100,2)"

@@ -20,7 +20,11 @@ KRONG_NO_ERRORS = [
     ("G16", "likely-culprit"),    # Nam Xuân: 59 of 29; 13 would also make the DTTS total 280 right
 ]
 KRONG_NO_WARNINGS = sorted([     # households implied by reduction/rate and by end/rate disagree
-    ("D7", "agree"), ("D9", "agree"), ("D11", "agree"), ("D12", "agree")])
+    ("D9", "agree"), ("D11", "agree"), ("D12", "agree"),
+    # (Đắk Nang, D7, agrees: its end rate is stored 8.7, which may have been typed at one decimal,
+    # and at one decimal 94/8,7 gives 1.074–1.087 households, overlapping 44/4,08's 1.077–1.080)
+    ("G17", "follows-culprit"),  # the DTTS total, right only once Nam Xuân's 59 is mended
+])
 
 
 @pytest.mark.parametrize("tsv", ["krong_no_2020_000.tsv", "krong_no_2020_001.tsv"])

@@ -18,7 +18,8 @@ from ..write.text_fit import FONT_NAME, Style, fit_widths, sheet_heights
 
 REPORT_SHEET = "Kiểm tra"
 STATE_SHEET = "_giamngheo_danh_dau"
-FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
+FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7",
+         "follows": "FDE9E7"}   # lighter: a cell that is wrong only because of a culprit elsewhere
 AUTHOR = "giamngheo"
 # The hidden state sheet, shared with the live painter (excel.py): row 1 names the report
 # sheet, row 2 is this header, then one row per marked cell.
@@ -36,6 +37,7 @@ class Mark:
     ref: str
     severity: str     # the most severe finding on the cell
     note: str         # every finding's message on the cell
+    fill: str = ""    # the fill colour (RRGGBB): the severity's, lighter where the cell only follows a culprit
 
 
 def plan_marks(findings: list[Finding]) -> list[Mark]:
@@ -46,7 +48,8 @@ def plan_marks(findings: list[Finding]) -> list[Mark]:
     for (sheet, ref), group in by_cell.items():
         group.sort(key=lambda f: SEVERITY_ORDER[f.severity])
         note = "\n".join(f"[{SEVERITY_VI[f.severity]}] {f.message}" for f in group)
-        marks.append(Mark(sheet, ref, group[0].severity, note))
+        follows = all(f.rule == "follows-culprit" for f in group)
+        marks.append(Mark(sheet, ref, group[0].severity, note, FILLS["follows" if follows else group[0].severity]))
     return marks
 
 
@@ -152,11 +155,11 @@ def annotate_workbook(wb, findings: list[Finding], source: str | None = None) ->
         cell = wb[m.sheet][m.ref]
         old = cell.comment
         row = (m.sheet, m.ref, json.dumps(_fill_state(cell.fill)), old.text if old else None,
-               old.author if old else None, FILLS[m.severity], m.note)
+               old.author if old else None, m.fill, m.note)
         state.append(row)
         for c in state[state.max_row]:
             c.data_type = "s" if isinstance(c.value, str) else c.data_type
-        cell.fill = PatternFill(fill_type="solid", fgColor=FILLS[m.severity], bgColor=FILLS[m.severity])
+        cell.fill = PatternFill(fill_type="solid", fgColor=m.fill, bgColor=m.fill)
         comment = Comment(m.note, AUTHOR)
         comment.width, comment.height = 320, 140
         cell.comment = comment

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..core.checks import check_table
 from ..core.findings import SEVERITY_VI, Finding
-from ..core.table import Table, locate
+from ..core.table import Table, locate, no_units_message
 from ..engines.mail import CONTAINERS, describe, origin
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
@@ -48,15 +48,19 @@ class FileResult:
 
 def validate_grids(path: str, grids) -> FileResult:
     result = FileResult(path, "ok")
+    empty = []
     for grid in grids:
         table = locate(grid)
-        if table is None:
+        if table is None or not table.unit_rows:     # a table without unit rows is never "no errors"
             result.other_sheets.append(grid.name)
+            if table is not None:
+                empty.append(no_units_message(table))
         else:
             result.sheets.append(SheetResult(grid.name, table, check_table(grid, table)))
     if not result.sheets:
         result.status = "no_form"
-        result.error = "Không tìm thấy biểu nào đã biết (không có dòng đánh số cột A, B, 1, 2, …) trong tệp."
+        result.error = " ".join(empty) or \
+            "Không tìm thấy biểu nào đã biết (không có dòng đánh số cột A, B, 1, 2, …) trong tệp."
     return result
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..forms import formulas
-from .coords import column_letter
+from .coords import cell_ref, column_letter
 from .names import normalize_name
 from .sheet_check import SheetCheck
 
@@ -34,18 +34,44 @@ def check_cells(check: SheetCheck) -> None:
             cell = (row, col)
             error = grid.errors.get(cell)
             if error:
-                check.add("cell-error", cell, actual=error, number=c.number)
+                if cell not in check.explained:     # named once, as following from its input
+                    check.add("cell-error", cell, actual=error, number=c.number)
                 continue
             if raw is None:
                 if row in units and c.kind in ("count", "rate") and not c.optional and not grid.has_formula(*cell):
                     check.add("blank-input", cell, number=c.number, name=c.name)
                 continue
             if check.numbers.get(cell) is None:
-                check.add("not-a-number", cell, actual=_shown(raw), number=c.number)
+                found = check.add("not-a-number", cell, actual=_shown(raw), number=c.number)
+                _name_followers(check, found, f"không phải là số ('{_shown(raw)}')",
+                                f"ghi số vào {found.cell} thì ô này tính được")
             elif cell in check.text_numbers:
                 text, how, _ = check.text_numbers[cell]
-                check.add("text-number", cell, actual=text, expected=check.numbers[cell], number=c.number,
-                          how=how, decimals=c.decimals or None)
+                found = check.add("text-number", cell, actual=text, expected=check.numbers[cell], number=c.number,
+                                  how=how, decimals=c.decimals or None)
+                _name_followers(check, found, f"chứa số dạng văn bản '{text}'",
+                                f"gõ lại {found.cell} thành số (hoặc bấm Tính lại) thì ô này thành {{then}}")
+
+
+def _name_followers(check: SheetCheck, found, cause: str, remedy: str) -> None:
+    """The formula cells an input with a problem spoils: each named once, as following from it."""
+    source = (found.row, found.col)
+    followers = check.follows.get(source, [])
+    found.follows = [cell_ref(*d) for d in followers]
+    for d in followers:
+        error = check.grid.errors.get(d)
+        state = f"báo lỗi {error}" if error else f"đang ghi {check.shown(d, _stored_view(check, d))}"
+        check.add("follows-culprit", d, actual=error or check.raw(d), expected=check.numbers.get(d),
+                  where=check.where(d), state=state, culprit=found.cell, cause=cause,
+                  remedy=remedy.replace("{then}", check.shown(d)))
+
+
+def _stored_view(check: SheetCheck, cell) -> float | None:
+    """What the cell shows now, in percent points (its number was replaced by the mended value)."""
+    raw = check.raw(cell)
+    if not isinstance(raw, (int, float)) or isinstance(raw, bool):
+        return None
+    return raw / check.scale(cell)
 
 
 def _shown(raw: Any) -> str:
@@ -72,7 +98,7 @@ def check_formula_cells(check: SheetCheck) -> None:
         elif typed:
             for cell in typed:
                 check.add("typed-over-formula", cell, actual=check.numbers.get(cell), number=c.number,
-                          formula=c.formula.text, decimals=c.decimals or None)
+                          formula=c.formula.text, decimals=c.decimals or None, sign=check.percent_sign(cell))
 
 
 def check_duplicates(check: SheetCheck) -> None:

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from .cell_checks import check_cells, check_duplicates, check_formula_cells
 from .culprits import attribute_culprits
-from .findings import SEVERITY_ORDER, Finding
+from .findings import CATALOGUE, SEVERITY_ORDER, Finding
 from .grid import Grid
 from .row_rules import Rules, broken_constraints
 from .sheet_check import SheetCheck, read_cells
-from .table import Table
+from .table import Table, no_units_message
 
 
 def check_table(grid: Grid, table: Table) -> list[Finding]:
     """All findings for one table, most severe first, in sheet order."""
+    if not table.unit_rows:      # never "no errors" for a table read as empty
+        return [CATALOGUE["no-units"].finding(grid.name, table.numbering_row, table.columns[table.form.unit_column.number],
+                                              message=no_units_message(table))]
     check = SheetCheck(grid, table)
     read_cells(check)
     rules = Rules(check)

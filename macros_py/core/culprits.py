@@ -1,22 +1,30 @@
 """One wrong typed cell that breaks several rules is reported once, at the likeliest culprit:
-the cell whose correction makes the most broken rules hold without breaking any that held.
+the input whose correction makes the most broken rules hold without breaking any that held.
+
+Every input the broken rules read is tried, counts included, also when a rule reads it only
+through live formula cells (households typed 3320 for 332 spoil the row's rates through
+`=D8/C8*100`): a trial correction recomputes the formula cells that follow from it, as the
+spreadsheet would. The cells that follow stay visible: each gets its own `follows-culprit`
+finding naming the culprit, so a wrong total is never left unmarked because its cause was
+found elsewhere.
 """
 from __future__ import annotations
 
-from .coords import column_letter
+from ..forms.notation import excel_round
+from .coords import cell_ref
 from .findings import CATALOGUE, Finding
 from .row_rules import Constraint, Rules
 from .sheet_check import Cell, Lookup, SheetCheck
 
 
-def _solve(constraint: Constraint, cell: Cell, look: Lookup) -> float | None:
-    """The value of `cell` that zeroes the constraint's residual (secant steps; exact when linear)."""
-    x0 = look(cell)
+def _solve(constraint: Constraint, trial) -> float | None:
+    """The value x that zeroes the constraint's residual under trial(x) (secant steps; exact when linear)."""
+    x0 = trial.start
     if x0 is None:
         return None
 
     def f(x: float) -> float | None:
-        return constraint.residual(lambda c: x if c == cell else look(c))
+        return constraint.residual(trial(x))
 
     x1 = x0 * 1.01 + 1.0
     f0, f1 = f(x0), f(x1)
@@ -30,51 +38,165 @@ def _solve(constraint: Constraint, cell: Cell, look: Lookup) -> float | None:
     return x1 if f1 is not None and abs(f1) < 1e-6 else None
 
 
+class _Trial:
+    """Lookups with one input changed and every formula cell that follows it recomputed."""
+
+    def __init__(self, check: SheetCheck, cell: Cell, look: Lookup):
+        self.check, self.cell, self.look = check, cell, look
+        self.dependents = check.dependents(cell)
+        self.start = look(cell)
+
+    def __call__(self, value: float) -> Lookup:
+        changed = {self.cell: value}
+        look = self.look
+
+        def trial(c: Cell) -> float | None:
+            return changed[c] if c in changed else look(c)
+
+        for d in self.dependents:
+            changed[d] = self.check.recompute(d, trial)
+        trial.changed = changed   # type: ignore[attr-defined]
+        return trial
+
+
+def _candidates(mine: list[Constraint], trial: _Trial, column) -> set[tuple[int, float]]:
+    """Values that mend broken rules, as an officer would have typed them, ranked (0 as typed,
+    1 not): a count whole, taken where the rules' ranges meet (a target within half a household
+    allows a range of households; the count that mends both targets lies where their ranges
+    overlap); a rate at the form's decimals where that still mends it (4,93 rather than 4,9363)."""
+    solved = [(c, v) for c in mine if c.rule.solvable and (v := _solve(c, trial)) is not None]
+    out: set[tuple[int, float]] = set()
+    if column.kind != "count":
+        for _, v in solved:
+            out.add((1, v + 0.0))
+            if column.decimals:
+                out.add((0, excel_round(v, column.decimals) + 0.0))    # + 0.0: never a "-0,0"
+        return out
+    ranges = []
+    for c, v in solved:
+        start = float(round(v))
+        out.add((0, start))
+        if start >= 0 and c.holds(trial(start)):
+            ranges.append((_edge(c, trial, start, -1), _edge(c, trial, start, 1)))
+    for i, (lo1, hi1) in enumerate(ranges):      # where two rules' ranges meet, and where all do
+        for lo2, hi2 in ranges[i + 1:] + ranges[:1]:
+            lo, hi = max(lo1, lo2), min(hi1, hi2)
+            if lo <= hi:
+                out.update((0, float(x)) for x in {lo, hi, (lo + hi) // 2})
+    if len(ranges) > 2:
+        lo, hi = max(r[0] for r in ranges), min(r[1] for r in ranges)
+        if lo <= hi:
+            out.update((0, float(x)) for x in {lo, hi, (lo + hi) // 2})
+    return out
+
+
+def _edge(c: Constraint, trial: _Trial, start: float, step: int) -> int:
+    """The last whole number from `start` in the direction `step` at which the rule still holds."""
+    good, gap = int(start), 1
+    while gap < 1_000_000:                       # widen until it breaks …
+        probe = good + step * gap
+        if probe < 0 or not c.holds(trial(float(probe))):
+            break
+        good, gap = probe, gap * 2
+    bad = good + step * gap
+    while abs(bad - good) > 1:                   # … then close in on the edge
+        mid = (good + bad) // 2
+        if mid >= 0 and c.holds(trial(float(mid))):
+            good = mid
+        else:
+            bad = mid
+    return good
+
+
+def _key(c: Constraint) -> tuple:
+    return id(c.rule), c.row
+
+
 def attribute_culprits(check: SheetCheck, rules: Rules, broken: list[Constraint]) -> list[Finding]:
-    """Replace findings that one wrong typed cell explains by one finding on that cell."""
-    culprits: list[Finding] = []
-    overrides: dict[Cell, float] = {}
-    number_of = {col: n for n, col in check.table.columns.items()}
+    """Replace findings that one wrong typed cell explains by one finding on that cell, and one
+    `follows-culprit` finding on each cell that follows from it."""
+    findings: list[Finding] = []
+    overrides: dict[Cell, float | None] = {}
 
     def look(cell: Cell) -> float | None:
-        return overrides.get(cell, check.numbers.get(cell))
+        return overrides[cell] if cell in overrides else check.numbers.get(cell)
 
     while True:
-        counts: dict[Cell, int] = {}
+        involved: dict[Cell, list[Constraint]] = {}
         for c in broken:
             for cell in c.cells:
-                counts[cell] = counts.get(cell, 0) + 1
+                for source in check.inputs_of(cell):
+                    mine = involved.setdefault(source, [])
+                    if not mine or mine[-1] is not c:
+                        mine.append(c)
         best = None
-        for cell, n in counts.items():
-            if n < 2 or check.is_formula(cell) or check.numbers.get(cell) is None:
+        broken_keys = {_key(b) for b in broken}
+        for cell, mine in involved.items():
+            if len(mine) < 2 or check.computed(cell) or look(cell) is None:
                 continue
-            mine = [c for c in broken if cell in c.cells]
-            held = [c for c in rules.touching(cell) if not any(c.rule is b.rule and c.row == b.row for b in broken)]
-            column = check.form.column(number_of[cell[1]])
-            for candidate in {v for c in mine if c.rule.solvable and (v := _solve(c, cell, look)) is not None}:
-                if column.kind == "count":
-                    candidate = float(round(candidate))
-                trial = lambda c2, v=candidate: v if c2 == cell else look(c2)  # noqa: E731
-                if any(not c.holds(trial) for c in held):
+            column = check.column(cell)
+            trial = _Trial(check, cell, look)
+            held, seen = [], set()
+            for touched in [cell] + trial.dependents:
+                for c in rules.touching(touched):
+                    if _key(c) not in broken_keys and _key(c) not in seen:
+                        seen.add(_key(c))
+                        held.append(c)
+            for candidate in sorted(_candidates(mine, trial, column)):
+                if candidate[1] == look(cell):
+                    continue
+                after = trial(candidate[1])
+                if any(not c.holds(after) for c in held):
                     continue   # the correction would break a rule that holds
-                fixed = [c for c in mine if c.holds(trial)]
-                if len(fixed) >= 2 and (best is None or len(fixed) > len(best[2])):
-                    best = (cell, candidate, fixed, column)
+                fixed = [c for c in mine if c.holds(after)]
+                if len(fixed) < 2:
+                    continue
+                # most rules mended; then as typed (a rate at the form's decimals); then mended
+                # most exactly (of the counts a half-household target allows, the central one)
+                rank = (-len(fixed), candidate[0], round(sum(c.strain(after) for c in fixed), 3))
+                if best is None or rank < best[0]:
+                    best = (rank, cell, candidate[1], fixed, after)
         if best is None:
             break
-        cell, value, fixed, column = best
-        own = column_letter(cell[1]) + str(cell[0])
-        fixed_cells = sorted({_ref(c) for c in fixed}, key=lambda ref: (len(ref), ref))
-        finding = CATALOGUE["likely-culprit"].finding(
-            check.grid.name, *cell, actual=check.numbers.get(cell), expected=value,
-            decimals=column.decimals or None, number=column.number, count=len(fixed), cells=", ".join(fixed_cells))
-        finding.follows = [ref for ref in fixed_cells if ref != own]
-        culprits.append(finding)
-        overrides[cell] = value
-        broken = [c for c in broken if c not in fixed]
-    return culprits + [c.rule.finding(c.row) for c in broken]
+        _, cell, value, fixed, after = best
+        findings += _report(check, cell, value, fixed, after, look)
+        overrides.update(after.changed)
+        fixed_keys = {_key(c) for c in fixed}
+        broken = [c for c in broken if _key(c) not in fixed_keys]
+    return findings + [c.rule.finding(c.row) for c in broken]
 
 
-def _ref(constraint: Constraint) -> str:
-    """The cell a constraint's finding is placed on."""
-    return f"{column_letter(constraint.rule.anchor_col)}{constraint.row}"
+def _report(check: SheetCheck, cell: Cell, value: float, fixed: list[Constraint], after: Lookup,
+            look: Lookup) -> list[Finding]:
+    """The culprit's finding and one finding per cell that follows from it."""
+    following: dict[Cell, str] = {}
+    for d, new in after.changed.items():           # formula cells that will show another figure
+        if d != cell and not check.same_shown(d, look(d), new):
+            following[d] = "value"
+    for c in fixed:                                # cells of the rules the correction mends
+        anchor = (c.row, c.rule.anchor_col)
+        if anchor != cell:
+            following.setdefault(anchor, "rule")
+    order = sorted(following, key=lambda c: (c[0] != cell[0], c[0], c[1]))
+    names = [cell_ref(*c) for c in order]
+    own = cell_ref(*cell)
+    consequence = (f"{len(names)} ô khác sẽ đúng theo: {', '.join(names)}" if names
+                   else f"{len(fixed)} quy tắc của ô này đều đúng")
+    culprit = CATALOGUE["likely-culprit"].finding(
+        check.grid.name, *cell, actual=look(cell), expected=value, decimals=check.shown_places(cell),
+        sign=check.percent_sign(cell), where=check.where(cell), consequence=consequence)
+    culprit.follows = names
+    out = [culprit]
+    for d in order:
+        if following[d] == "value":
+            now, then = look(d), after(d)
+            state = f"báo lỗi {check.grid.errors[d]}" if now is None and d in check.grid.errors \
+                else f"đang ghi {check.shown(d, now)}"
+            remedy = f"sửa {own} thì ô này thành {check.shown(d, then)}"
+        else:
+            state = f"không khớp (đang ghi {check.shown(d, look(d))})"
+            remedy = f"sửa {own} thì ô này khớp"
+        out.append(CATALOGUE["follows-culprit"].finding(
+            check.grid.name, *d, actual=look(d), expected=after(d), where=check.where(d), state=state,
+            culprit=own, cause="có lẽ ghi sai", remedy=remedy))
+    return out

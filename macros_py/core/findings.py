@@ -21,15 +21,16 @@ class Rule:
 
     def finding(self, sheet: str, row: int, col: int, *, expected: float | None = None,
                 actual: Any = None, severity: str | None = None, decimals: int | None = None,
-                **fields: Any) -> "Finding":
+                sign: str = "", **fields: Any) -> "Finding":
         """A finding at (row, col). The message shows numbers the Vietnamese way (1.198; 8,65)
-        with `decimals`; the JSON keeps them raw. `severity` overrides the rule's (spec relations)."""
+        with `decimals`, followed by `sign` ('%' for a cell with a percent format); the JSON keeps
+        them raw. `severity` overrides the rule's (spec relations)."""
         cell = f"{column_letter(col)}{row}"
-        def show(v: Any, places: int | None) -> Any:
-            return format_vi(v, places) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+        def show(v: Any, places: int | None, sign: str = "") -> Any:
+            return format_vi(v, places) + sign if isinstance(v, (int, float)) and not isinstance(v, bool) else v
 
         shown = {k: show(v, None) for k, v in fields.items()}
-        shown.update(actual=show(actual, decimals), expected=show(expected, decimals))
+        shown.update(actual=show(actual, decimals, sign), expected=show(expected, decimals, sign))
         return Finding(sheet, row, col, self.id, severity or self.severity,
                        self.template.format(cell=cell, **ACTION_PHRASES["cli"], **shown), expected, actual,
                        decimals=decimals)
@@ -127,12 +128,15 @@ CATALOGUE: dict[str, Rule] = {r.id: r for r in (
       "{recalc} để đưa công thức vào.", "Cả cột công thức được gõ tay"),
     R("duplicate-unit", "error", "Ô {cell}: đơn vị '{name}' trùng với ô {other} ('{other_name}').",
       "Đơn vị bị trùng"),
+    R("no-units", "error", "{message}", "Không có dòng đơn vị nào dưới dòng đánh số cột"),
     R("reconcile-mismatch", "error",
       "Ô {cell} ({unit}, cột {number}) ghi {actual}, nhưng biểu của đơn vị (tệp '{file}', trang '{sheet_name}', "
       "dòng {source_row}) ghi {expected}.", "Biểu cấp trên khác biểu của đơn vị"),
     R("reconcile-missing", "info", "Ô {cell}: chưa có biểu của đơn vị '{unit}' để đối chiếu.",
       "Chưa có biểu của đơn vị để đối chiếu"),
     R("likely-culprit", "error",
-      "Ô {cell} (cột {number}) có lẽ ghi sai: đang ghi {actual}; nếu là {expected} thì {count} lỗi ở "
-      "{cells} đều hết.", "Ô gây ra nhiều lỗi kéo theo"),
+      "Ô {cell} ({where}) có lẽ ghi sai: đang ghi {actual}; nếu là {expected} thì {consequence}.",
+      "Ô gây ra nhiều lỗi kéo theo"),
+    R("follows-culprit", "warning", "Ô {cell} ({where}) {state} vì ô {culprit} {cause}; {remedy}.",
+      "Ô sai theo một ô khác"),
 )}

@@ -26,7 +26,7 @@ class CellFacts:
     The rare cells outside the rectangle (formulas without a stored result past the last value)
     go to small dictionaries."""
 
-    __slots__ = ("nrows", "ncols", "flags", "styles", "style_formats", "outside_formulas", "outside_styles")
+    __slots__ = ("nrows", "ncols", "flags", "styles", "style_formats", "outside_formulas", "outside_styles", "_codes")
 
     def __init__(self, nrows: int, ncols: int, style_formats: list[str | None]):
         self.nrows, self.ncols = nrows, ncols
@@ -35,6 +35,7 @@ class CellFacts:
         self.style_formats = style_formats            # None where the style shows General
         self.outside_formulas: set[int] = set()        # cell_key
         self.outside_styles: dict[int, int] = {}       # cell_key → style index
+        self._codes: set[str] | None = None
 
     def index(self, row: int, col: int) -> int:
         """Position in the flat arrays, or -1 outside the rectangle."""
@@ -67,6 +68,13 @@ class CellFacts:
             style = self.outside_styles.get(cell_key(row, col), 0)
         return self.style_formats[style] if 0 < style < len(self.style_formats) else None
 
+    def format_codes(self) -> set[str]:
+        """Every number format that some cell shows (computed once)."""
+        if self._codes is None:
+            used = set(self.styles) | set(self.outside_styles.values())
+            self._codes = {self.style_formats[s] for s in used if 0 < s < len(self.style_formats)} - {None}
+        return self._codes
+
     def formula_cells(self) -> Iterator[tuple[int, int]]:
         flags, ncols, i = self.flags, self.ncols, self.flags.find(1)
         while i >= 0:
@@ -87,6 +95,7 @@ class Grid:
     cache: dict = field(default_factory=dict, repr=False, compare=False)   # derived facts finders reuse
     knows_formulas: bool = False   # False when the engine cannot tell formulas from typed values (.xls, .ods)
     facts: CellFacts | None = None  # the file engine's flat formula flags and styles (formula text not kept)
+    knows_formats: bool = False    # False when number formats are unknown (.xls/.ods via calamine, live Excel)
 
     @property
     def nrows(self) -> int:
@@ -126,6 +135,13 @@ class Grid:
         if self.facts is not None:
             return self.facts.formula_cells()
         return (divmod(key, CELL_KEY_WIDTH) for key in self.formulas)
+
+    def format_codes(self) -> set[str]:
+        """Every number format that some cell of the sheet shows (e.g. is any cell a percentage?)."""
+        codes = set(self.formats.values())
+        if self.facts is not None:
+            codes |= self.facts.format_codes()
+        return codes
 
     def number_format(self, row: int, col: int) -> str | None:
         code = self.formats.get(cell_key(row, col))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 
 _NUMBER = re.compile(r"^[+-]?[\d.,\s\u00a0]*\d[\d.,\s\u00a0]*%?$")
@@ -65,14 +66,18 @@ def parse_number(text: str, whole: bool) -> ParsedNumber | None:
 def shown_decimals(value: float, number_format: str | None = None) -> int:
     """Decimals the reader sees: from the number format if known, else from the value itself."""
     if number_format and number_format not in ("General", "@"):
-        section = number_format.split(";")[0]
-        m = re.search(r"\.([0#?]+)", section)
-        return len(m.group(1)) if m else 0
+        return _format_places(number_format)
     text = repr(float(value))
     if "e" in text or "E" in text:
         return 10
     frac = text.split(".")[1].rstrip("0") if "." in text else ""
     return min(len(frac), 10)
+
+
+@lru_cache(maxsize=256)
+def _format_places(number_format: str) -> int:      # a sheet has few formats and many cells
+    m = re.search(r"\.([0#?]+)", number_format.split(";")[0])
+    return len(m.group(1)) if m else 0
 
 
 def as_number(value: object, whole: bool) -> float | None:

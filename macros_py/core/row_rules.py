@@ -28,6 +28,11 @@ class RowRule:
     def residual(self, row: int, look: Lookup) -> float | None:
         return None
 
+    def strain(self, row: int, look: Lookup) -> float:
+        """How close a holding rule is to its limit (0 exact … 1 at the tolerance): among
+        corrections that mend the same rules, the culprit search prefers the least strained."""
+        return 0.0
+
     def finding(self, row: int) -> Finding:
         raise NotImplementedError
 
@@ -47,6 +52,9 @@ class Constraint:
 
     def residual(self, look: Lookup) -> float | None:
         return self.rule.residual(self.row, look)
+
+    def strain(self, look: Lookup) -> float:
+        return self.rule.strain(self.row, look)
 
 
 class FormulaRule(RowRule):
@@ -73,6 +81,13 @@ class FormulaRule(RowRule):
                       for v, c, col in zip(values, self.operand_cols, self.operand_columns)]
         return self.fn(values)
 
+    def _tolerance(self, row: int) -> float:
+        return NOISE if self.exact else 0.5 * 10.0 ** -self.check.decimals((row, self.target_col), self.column) + NOISE
+
+    def strain(self, row: int, look: Lookup) -> float:
+        actual, exact = look((row, self.target_col)), self._expected(row, look, False)
+        return 0.0 if actual is None or exact is None else min(1.0, abs(actual - exact) / self._tolerance(row))
+
     def holds(self, row: int, look: Lookup) -> bool:
         actual = look((row, self.target_col))
         if actual is None:
@@ -80,7 +95,7 @@ class FormulaRule(RowRule):
         exact = self._expected(row, look, False)
         if exact is None:
             return True
-        tol = NOISE if self.exact else 0.5 * 10.0 ** -self.check.decimals((row, self.target_col), self.column) + NOISE
+        tol = self._tolerance(row)
         if abs(actual - exact) <= tol:
             return True
         rounded = self._expected(row, look, True)
@@ -96,7 +111,8 @@ class FormulaRule(RowRule):
         return CATALOGUE[self.rule_id].finding(
             self.check.grid.name, row, self.target_col, expected=shown,
             actual=self.check.number((row, self.target_col)), decimals=self.column.decimals or None,
-            number=self.column.number, formula=self.formula, label=self.label)
+            sign=self.check.percent_sign((row, self.target_col)), number=self.column.number, formula=self.formula,
+            label=self.label)
 
 
 class RateCountRule(RowRule):
@@ -119,6 +135,10 @@ class RateCountRule(RowRule):
     def holds(self, row: int, look: Lookup) -> bool:
         gap = self.residual(row, look)
         return gap is None or abs(gap) <= 0.5 + NOISE
+
+    def strain(self, row: int, look: Lookup) -> float:
+        gap = self.residual(row, look)
+        return 0.0 if gap is None else min(1.0, abs(gap) / 0.5)
 
     def finding(self, row: int) -> Finding:
         look = self.check.number
@@ -322,10 +342,7 @@ class Rules:
                 elif formulas.is_summed(c):
                     rules.append(SumRule(check, c, children, label))
             self.total[row] = rules
-        self.parents: dict[int, list[int]] = {}
-        for row, children, _ in check.totals:
-            for r in children:
-                self.parents.setdefault(r, []).append(row)
+        self.parents = check.parents        # unit row → the (sub)total rows summing it
 
     def for_row(self, row: int) -> list[RowRule]:
         return self.total.get(row, self.unit) + self.every

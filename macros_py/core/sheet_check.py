@@ -1,5 +1,11 @@
-"""The numbers of one table as the rules see them: every numeric cell read once,
-number text read as meant, formula cells without a stored result computed.
+"""The numbers of one table as the rules see them: every numeric cell read once, number text read
+as meant, rates in the percent points the cell shows (whether stored as 8.25 or as 0.0825 with a
+percent format), formula cells without a stored result computed.
+
+Formula cells follow their inputs: `dependents` names the live formula cells a cell feeds (in
+the order a spreadsheet computes them) and `recompute` gives what such a cell would show, so a
+wrong input is judged with everything that follows from it, and an error value or a stale
+figure caused by number text is explained by that input instead of reported again.
 
 Nothing is kept per cell beyond its number, so a 100,000-row table stays in bounded memory.
 """
@@ -8,12 +14,13 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
-from ..forms import formulas
+from ..forms import formulas, notation
 from ..forms.spec import Column
 from .findings import CATALOGUE, Finding
 from .grid import Grid
-from .numbers import parse_number, shown_decimals
-from .table import Table
+from .numbers import format_vi, parse_number, shown_decimals
+from .percent import PERCENT, from_stored, is_percent_format, percent_columns
+from .table import Table, percent_conventions
 
 Cell = tuple[int, int]
 Lookup = Callable[[Cell], "float | None"]
@@ -34,6 +41,21 @@ class SheetCheck:
         if table.total_row is not None:
             self.totals.append((table.total_row, table.unit_rows, "Cộng"))
         self.rows = table.data_rows + ([table.total_row] if table.total_row else [])
+        self.children = {row: kids for row, kids, _ in self.totals}
+        self.parents: dict[int, list[int]] = {}
+        for row, kids, _ in self.totals:
+            for r in kids:
+                self.parents.setdefault(r, []).append(row)
+        self.number_of = {col: n for n, col in table.columns.items()}
+        self.percent = percent_columns(self.form) & set(table.columns)
+        self.conventions: dict[str, float] = {}     # percent column → how its cells are stored
+        self.scales: dict[Cell, float] = {}         # numeric cells of percent columns → 1.0 or PERCENT
+        self.follows: dict[Cell, list[Cell]] = {}   # an input with a problem → formula cells it explains
+        self.explained: dict[Cell, Cell] = {}       # formula cell → the input it follows from
+        self.inferred_columns: set[str] = set()     # formulas unknown: unit-row columns that compute exactly
+        self.inferred_cells: set[Cell] = set()      # … and (sub)total cells that do
+        self._readers = {total: _readers(self.form, total) for total in (False, True)}
+        self._order = {total: _order(self.form, total) for total in (False, True)}
 
     def cell(self, row: int, number: str) -> Cell:
         return (row, self.table.columns[number])
@@ -44,25 +66,95 @@ class SheetCheck:
     def is_formula(self, cell: Cell) -> bool:
         return self.grid.has_formula(*cell)
 
+    def computed(self, cell: Cell) -> bool:
+        """Does the cell follow its inputs? A formula cell; where the engine cannot tell formulas
+        (.xls/.ods, the remote Excel engine), a cell of a column that is everywhere exactly what
+        the form computes (`=D8/C8*100` leaves 8.2491582…, never a typed 8.25)."""
+        if self.grid.knows_formulas:
+            return self.grid.has_formula(*cell)
+        if cell in self.inferred_cells:
+            return True
+        return cell[0] not in self.children and self.number_of.get(cell[1]) in self.inferred_columns
+
     def raw(self, cell: Cell) -> Any:
         return self.grid.value(*cell)
 
+    def column(self, cell: Cell) -> Column:
+        return self.form.column(self.number_of[cell[1]])
+
+    # ------------------------------------------------------------------ how cells are stored and shown
+    def scale(self, cell: Cell, *, as_number: bool = False) -> float:
+        """1.0 if the cell stores percent points (8.25), PERCENT if a fraction (0.0825 shown 8,25%).
+        Number text shows as typed (1.0) unless `as_number`: the scale it takes once a number."""
+        s = self.scales.get(cell)
+        if s is not None:
+            return s
+        number = self.number_of.get(cell[1])
+        if number not in self.percent or (cell in self.text_numbers and not as_number):
+            return 1.0
+        if self.grid.knows_formats and self.raw(cell) is not None:
+            return PERCENT if is_percent_format(self.grid.number_format(*cell)) else 1.0
+        return self.conventions.get(number, 1.0)
+
     def decimals(self, cell: Cell, column: Column) -> int:
-        """Decimals the reader sees in this cell (format, typed text, or at least the form's own)."""
+        """The precision a figure is judged at: the fewer of the decimals the cell shows and the
+        decimals the stored number holds, but never coarser than one decimal where the form's
+        column has decimals (`0,8` in a `0.00` cell is judged at one decimal, `3` for 2,84 too)."""
         d = self._decimals.get(cell)
         if d is None:
+            value = self.numbers.get(cell)
             if cell in self.text_numbers:
                 d = self.text_numbers[cell][2]
+            elif value is None:
+                d = column.decimals
             else:
-                value, fmt = self.numbers.get(cell), self.grid.number_format(*cell)
-                if value is None:
-                    d = column.decimals
-                elif fmt:
-                    d = shown_decimals(value, fmt)
-                else:   # 0.20 reads back as 0.2: the form's decimals are the least the cell shows
-                    d = max(shown_decimals(value), column.decimals)
+                fmt = self.grid.number_format(*cell)
+                if fmt:
+                    shown = shown_decimals(value, fmt)
+                elif self.grid.knows_formats:
+                    shown = shown_decimals(value)     # General shows the number as stored
+                else:
+                    shown = column.decimals or shown_decimals(value)
+                d = next((k for k in range(1 if column.decimals else 0, shown) if _holds_at_most(value, k)), shown)
+            if column.decimals:
+                d = max(d, 1)
             self._decimals[cell] = d
         return d
+
+    def shown_places(self, cell: Cell) -> int | None:
+        """Decimals the cell shows (for messages that quote it as the officer sees it)."""
+        fmt = self.grid.number_format(*cell)
+        value = self.numbers.get(cell)
+        if cell in self.text_numbers:
+            return self.text_numbers[cell][2]
+        if fmt and value is not None:
+            return shown_decimals(value, fmt)
+        column = self.column(cell)
+        return column.decimals or None
+
+    def percent_sign(self, cell: Cell) -> str:
+        """'%' where the cell shows a percent sign (a percent format), else nothing."""
+        return "%" if self.scale(cell) == PERCENT else ""
+
+    def shown(self, cell: Cell, value: float | None = None) -> str:
+        """A figure of this cell written as the officer sees it ('8,25%', '1.188', '-2,50')."""
+        value = self.numbers.get(cell) if value is None else value
+        places = self.shown_places(cell)
+        if value is not None and not places:
+            places = 0 if abs(value - round(value)) < NOISE else None
+        return format_vi(value, places) + (self.percent_sign(cell) if value is not None else "")
+
+    def where(self, cell: Cell) -> str:
+        """'Yên Phúc, cột 2 — Số hộ nghèo đầu năm' / 'dòng Cộng, cột 1 — Tổng số hộ dân cư'."""
+        row = cell[0]
+        name = self.grid.value(row, self.table.columns[self.form.unit_column.number])
+        label = " ".join(str(name).split()) if name is not None else ""
+        if row in self.children:
+            label = f"dòng {label or self.form.total_label}"
+        elif not label:
+            label = f"dòng {row}"
+        column = self.column(cell)
+        return f"{label}, cột {column.number} — {column.name}"
 
     def add(self, rule_id: str, cell: Cell, **kw) -> Finding:
         f = CATALOGUE[rule_id].finding(self.grid.name, *cell, **kw)
@@ -72,10 +164,110 @@ class SheetCheck:
     def row_values(self, row: int) -> dict[str, float | None]:
         return {c.number: self.numbers.get(self.cell(row, c.number)) for c in self.columns}
 
+    # ------------------------------------------------------------------ formula cells follow their inputs
+    def _expr(self, row: int, column: Column):
+        """What the cell computes: a list of rows to sum, an expression, or None (an input)."""
+        kids = self.children.get(row)
+        if kids is not None:
+            if formulas.is_summed(column):
+                return kids
+            return formulas.total_expr(column)
+        return formulas.row_expr(column)
+
+    def recompute(self, cell: Cell, look: Lookup) -> float | None:
+        """What a formula cell shows when its inputs read `look` (a SUM skips blanks, as Excel's does)."""
+        row, col = cell
+        expr = self._expr(row, self.column(cell))
+        if expr is None:
+            return look(cell)
+        if isinstance(expr, list):
+            return float(sum(v for r in expr if (v := look((r, col))) is not None))
+        operands, fn = notation.compile_expr(expr)
+        cols = self.table.columns
+        if any(n not in cols for n in operands):
+            return None
+        return fn([look((row, cols[n])) for n in operands])
+
+    def direct_dependents(self, cell: Cell) -> list[Cell]:
+        """Formula cells that read this cell: its row's formulas, and the (sub)totals summing it."""
+        row, col = cell
+        number = self.number_of.get(col)
+        if number is None:
+            return []
+        cols, out = self.table.columns, []
+        for n in self._readers[row in self.children].get(number, ()):
+            if n in cols and self.computed((row, cols[n])):
+                out.append((row, cols[n]))
+        if formulas.is_summed(self.form.column(number)):
+            out += [(p, col) for p in self.parents.get(row, ()) if self.computed((p, col))]
+        return out
+
+    def dependents(self, cell: Cell) -> list[Cell]:
+        """Every formula cell computed from this one, directly or not, in computing order."""
+        seen, todo = set(), [cell]
+        while todo:
+            for d in self.direct_dependents(todo.pop()):
+                if d not in seen:
+                    seen.add(d)
+                    todo.append(d)
+        seen.discard(cell)
+        return sorted(seen, key=self._order_key)
+
+    def inputs_of(self, cell: Cell) -> list[Cell]:
+        """The typed cells a cell shows the result of: itself if typed, else what its formula reads."""
+        out, seen, todo = [], set(), [cell]
+        cols = self.table.columns
+        while todo:
+            c = todo.pop()
+            if c in seen:
+                continue
+            seen.add(c)
+            expr = self._expr(c[0], self.column(c)) if self.computed(c) else None
+            if expr is None:
+                out.append(c)
+            elif isinstance(expr, list):
+                todo += [(r, c[1]) for r in expr]
+            else:
+                todo += [(c[0], cols[n]) for n in notation.columns_of(expr) if n in cols]
+        return out
+
+    def _order_key(self, cell: Cell) -> tuple:
+        row = cell[0]
+        level = 0 if row not in self.children else (2 if row == self.table.total_row else 1)
+        return level, row, self._order[row in self.children].get(self.number_of[cell[1]], -1)
+
+    def same_shown(self, cell: Cell, a: float | None, b: float | None) -> bool:
+        """Would the cell show the same figure for a and b (at the form's decimals)?"""
+        if a is None or b is None:
+            return a is None and b is None
+        places = self.column(cell).decimals
+        return abs(a - b) <= 0.5 * 10.0 ** -places + NOISE * max(1.0, abs(a))
+
+
+def _holds_at_most(value: float, places: int) -> bool:
+    """Does the stored number have at most this many decimals (0.8 at one, 8.25 at two)?"""
+    scaled = value * 10.0 ** places
+    return abs(scaled - round(scaled)) <= 1e-9 * max(1.0, abs(scaled))
+
+
+def _readers(form, total: bool) -> dict[str, list[str]]:
+    """Column number → columns of the same row whose formula reads it."""
+    out: dict[str, list[str]] = {}
+    for c in form.columns:
+        expr = (formulas.total_expr(c) if total else formulas.row_expr(c)) if c.is_number else None
+        if expr is not None:
+            for n in notation.columns_of(expr):
+                out.setdefault(n, []).append(c.number)
+    return out
+
+
+def _order(form, total: bool) -> dict[str, int]:
+    return {c.number: i for i, c in enumerate(formulas.computed_order(form, total))}
 
 
 def read_cells(check: SheetCheck) -> None:
-    """The number in every numeric cell; formula cells that have no cached value are computed."""
+    """The number in every numeric cell, in percent points; formula cells that have no cached value
+    are computed; formula cells spoiled by number text are explained by it."""
     values, numbers, texts = check.grid.values, check.numbers, check.text_numbers
     spec = [(check.table.columns[c.number], c.kind == "count") for c in check.columns]
     for row in check.rows:
@@ -90,26 +282,99 @@ def read_cells(check: SheetCheck) -> None:
                 if parsed:
                     numbers[(row, col)] = parsed.value
                     texts[(row, col)] = (raw, parsed.how, parsed.decimals)
+    _read_percent(check)
     _fill_uncached(check)
+    _explain_problem_inputs(check)
+    if not check.grid.knows_formulas:
+        _infer_formulas(check)
+
+
+def _infer_formulas(check: SheetCheck) -> None:
+    """Formulas unknown: which cells follow their inputs, from figures that are exactly computed."""
+    def exact(cell: Cell) -> bool:
+        v, e = check.numbers.get(cell), check.recompute(cell, check.numbers.get)
+        return v is not None and e is not None and cell not in check.text_numbers \
+            and abs(v - e) <= 1e-9 * max(1.0, abs(e))
+
+    for c in check.columns:
+        if formulas.row_expr(c) is None:
+            continue
+        cells = [check.cell(r, c.number) for r in check.table.unit_rows if check.numbers.get(check.cell(r, c.number))]
+        if len(cells) >= 2 and all(exact(cell) for cell in cells):
+            check.inferred_columns.add(c.number)
+    for row in check.children:
+        for c in check.columns:
+            cell = check.cell(row, c.number)
+            if check._expr(row, c) is not None and check.numbers.get(cell) and exact(cell):
+                check.inferred_cells.add(cell)
+
+
+def _read_percent(check: SheetCheck) -> None:
+    """Fractions shown with a percent format (or, formats unknown, a column of them) → percent points."""
+    if not check.percent:
+        return
+    cols = {n: check.table.columns[n] for n in check.percent}
+    numbers, grid = check.numbers, check.grid
+    if grid.knows_formats:
+        if not any(is_percent_format(f) for f in grid.format_codes()):
+            return                      # no percent format anywhere: every figure at face value
+        for n, col in cols.items():
+            seen = percent = 0
+            for row in check.rows:
+                cell = (row, col)
+                if numbers.get(cell) is not None and cell not in check.text_numbers:
+                    scale = PERCENT if is_percent_format(grid.number_format(row, col)) else 1.0
+                    check.scales[cell] = scale
+                    seen += 1
+                    percent += scale == PERCENT
+            check.conventions[n] = PERCENT if percent * 2 > seen else 1.0
+    else:
+        check.conventions = percent_conventions(grid, check.table)
+        for n, col in cols.items():
+            scale = check.conventions.get(n, 1.0)
+            for row in check.rows:
+                if numbers.get((row, col)) is not None and (row, col) not in check.text_numbers:
+                    check.scales[(row, col)] = scale
+    for cell, scale in check.scales.items():
+        if scale != 1.0:
+            numbers[cell] = from_stored(numbers[cell], scale)
 
 
 def _fill_uncached(check: SheetCheck) -> None:
     """Formula cells written by tools that store no result: compute them as the form does."""
-    table_cols = {check.table.columns[c.number]: c for c in check.columns}
-    todo: dict[int, list[Column]] = {}
-    for cell in check.grid.formula_cells():
-        if cell[1] in table_cols and check.raw(cell) is None:
-            todo.setdefault(cell[0], []).append(table_cols[cell[1]])
+    numeric = {check.table.columns[c.number] for c in check.columns}
+    todo = [cell for cell in check.grid.formula_cells()
+            if cell[1] in numeric and check.raw(cell) is None and cell not in check.grid.errors]
     if not todo:
         return
-    totals = {row: children for row, children, _ in check.totals}
-    for row in check.table.unit_rows:
-        if row in todo:
-            values = formulas.compute(check.form, check.row_values(row))
-            for c in todo[row]:
-                check.numbers[check.cell(row, c.number)] = values.get(c.number)
-    for row, children in totals.items():
-        if row in todo:
-            values = formulas.compute_total(check.form, [check.row_values(r) for r in children])
-            for c in todo[row]:
-                check.numbers[check.cell(row, c.number)] = values.get(c.number)
+    rows = set(check.rows)
+    todo = [cell for cell in todo if cell[0] in rows]
+    for cell in sorted(todo, key=check._order_key):
+        check.numbers[cell] = check.recompute(cell, check.numbers.get)
+
+
+def _explain_problem_inputs(check: SheetCheck) -> None:
+    """A number typed as text ('1.527') is read as meant everywhere: the formula cells computed from
+    it (which a spreadsheet left at an error value, or computed with the text misread) take the
+    value they will have once it is a number, and are named once, as following from it. An error
+    value computed from an input that is not a number at all follows from that input too."""
+    grid = check.grid
+    if not grid.knows_formulas:
+        return
+    problems = sorted(check.text_numbers)
+    if grid.errors:
+        problems += sorted(cell for row in check.rows for c in check.columns
+                           if (cell := check.cell(row, c.number)) not in check.numbers
+                           and check.raw(cell) is not None and not grid.has_formula(*cell)
+                           and cell not in grid.errors)
+    for source in problems:
+        text = source in check.text_numbers
+        for d in check.dependents(source):
+            if d in check.explained:
+                continue
+            old, new = check.numbers.get(d), check.recompute(d, check.numbers.get)
+            if d in grid.errors or (text and old is not None and not check.same_shown(d, old, new)):
+                check.explained[d] = source
+                check.follows.setdefault(source, []).append(d)
+            if text:
+                check.numbers[d] = new

@@ -20,7 +20,6 @@ from ..forms.spec import Form
 TOTAL_LABELS = ("cộng", "tổng cộng", "tổng", "tổng số", "toàn huyện", "toàn tỉnh", "toàn xã",
                 "toàn thành phố", "toàn thị xã", "cộng toàn huyện", "cộng toàn tỉnh")
 _COVERAGE_NOTE = re.compile(r"\s*\([^()]*\)$")   # "Cộng (12/17 đơn vị)": a partial consolidation's total
-_ROMAN = re.compile(r"^(?=[IVXLC])M*(C[MD]|D?C{0,3})(X[CL]|L?X{0,3})(I[XV]|V?I{0,3})\.?$")
 SCAN_ROWS = 500   # the numbering row sits near the top; notes never push it further
 MAX_BLANK_RUN = 3
 
@@ -35,6 +34,7 @@ class Table:
     unit_rows: list[int] = field(default_factory=list)
     subtotal_rows: dict[int, list[int]] = field(default_factory=dict)   # subtotal → its unit rows
     total_row: int | None = None
+    by_headers: bool = False                 # found by header phrases, not by a numbering row
 
     def letter(self, number: str) -> str:
         return column_letter(self.columns[number])
@@ -189,51 +189,115 @@ def _match_headers(grid: Grid, form: Form) -> Table | None:
             columns[n] = unit_col - unit_index + i
         if any(col < 1 for col in columns.values()):
             continue
-        return Table(form, grid.name, last, columns, score=len(columns))
+        return Table(form, grid.name, last, columns, score=len(columns), by_headers=True)
     return None
 
 
+_GROUP_STT = re.compile(r"^(?:(?=[IVXLC])M*(?:C[MD]|D?C{0,3})(?:X[CL]|L?X{0,3})(?:I[XV]|V?I{0,3})|[A-H])[.):]?$")
+_GROUP_NAME = re.compile(r"^(?=[IVXLC])M*(?:C[MD]|D?C{0,3})(?:X[CL]|L?X{0,3})(?:I[XV]|V?I{0,3})\s*[.):\-\u2013]\s*\S")
+_GROUP_TOTAL = re.compile(r"^(cộng|tổng cộng|tổng)\s+\S")     # not the grand total (checked first)
+_PART_OF = ("trong đó", "trong do", "chia ra", "bao gồm", "gồm:", "trong số")
+# Below the table: notes, place and date, the signature block. Never unit rows.
+_END_PREFIXES = ("ghi chú", "chú thích", "chú ý", "lưu ý", "nguồn:", "nguồn số liệu", "nơi nhận", "kt.", "kt ",
+                 "tm.", "tm ", "q. ", "người lập", "lập biểu", "người ký", "xác nhận", "(ký", "ký tên", "*")
+_END_WORDS = ("người lập biểu", "chủ tịch", "giám đốc", "trưởng phòng", "thủ trưởng", "đóng dấu", "kế toán")
+_DATE = re.compile(r"ngày\s*[\d.…_/ ]*\s*tháng")
+
+
+def _is_end_text(value: object) -> bool:
+    """Notes, a place and date, or a signature line ("Ghi chú: …", "KT. CHỦ TỊCH", "…, ngày 5 tháng 4 năm …")."""
+    if not isinstance(value, str) or not value.strip():
+        return False
+    key = normalize_name(value)
+    return key.startswith(_END_PREFIXES) or any(w in key for w in _END_WORDS) or _DATE.search(key) is not None
+
+
+def _is_numeric(grid: Grid, row: int, col: int) -> bool:
+    """A figure in a number column: a number, number text, a formula or an error value."""
+    v = grid.value(row, col)
+    if v is None:
+        return grid.has_formula(row, col) or (row, col) in grid.errors
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return True
+    if isinstance(v, str):
+        from .numbers import as_number
+
+        return (row, col) in grid.errors or (len(v) < 20 and as_number(v, True) is not None) or v.startswith("#")
+    return True    # a date or the like where a number belongs: still a filled cell of the row
+
+
+def _is_index(value: object) -> bool:
+    """A row number in the STT column (1, '2', '3.')."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return True
+    return isinstance(value, str) and value.strip().rstrip(".").isdigit()
+
+
 def _row_kind(grid: Grid, table: Table, row: int) -> str:
+    """blank | end | total | label | subtotal | closing | heading | unit.
+
+    Label-only rows ("Trong đó:", group headings, notes without figures) are skipped, never taken
+    for the table's end; notes, dates and signatures below the table end it."""
     form, cols = table.form, table.columns
     unit_col = cols[form.unit_column.number]
     labels = [grid.value(row, cols[c.number]) for c in form.columns if not c.is_number]
-    has_numbers = any(grid.value(row, cols[c.number]) is not None or grid.has_formula(row, cols[c.number])
-                      for c in form.columns if c.is_number and c.number in cols)
-    if not has_numbers and all(v is None for v in labels):
-        return "blank"
+    numeric = any(_is_numeric(grid, row, cols[c.number]) for c in form.columns if c.is_number and c.number in cols)
+    name = grid.value(row, unit_col)
+    if not numeric:
+        line = grid.values[row - 1] if row <= grid.nrows else ()
+        if any(_is_end_text(v) for v in line):
+            return "end"
+        if all(v is None for v in labels):
+            return "blank"
+    elif name is None or len(str(name).strip(" ()")) <= 1:
+        if _match_numbering(grid, row, form):
+            return "end"          # the numbering row of another table below this one
     if any(is_total_label(v) for v in labels):
         return "total"
+    if numeric and isinstance(name, str) and _GROUP_TOTAL.match(normalize_name(name)):
+        return "closing"          # "Cộng khu vực I": the subtotal of the rows above it
+    if isinstance(name, str) and unicodedata.normalize("NFC", name).lower().lstrip(" -–*").startswith(_PART_OF):
+        return "label"            # "Trong đó:", a breakdown of the row above, not a unit
     stt = labels[0] if labels else None
-    if isinstance(stt, str) and _ROMAN.match(stt.strip().upper()) and stt.strip():
-        return "subtotal" if has_numbers else "heading"
-    if not has_numbers:
-        name = grid.value(row, unit_col)
-        return "unit" if isinstance(name, str) and len(name) <= 60 and table.total_row is None else "end"
+    if (isinstance(stt, str) and _GROUP_STT.match(stt.strip())) or \
+            (isinstance(name, str) and _GROUP_NAME.match(name.strip()) and not _is_index(stt)):
+        return "subtotal" if numeric else "heading"
+    if not numeric:
+        # A named unit with nothing typed yet keeps its row number; any other text is a label.
+        return "unit" if isinstance(name, str) and len(name) <= 60 and _is_index(stt) else "label"
     return "unit"
 
 
 def _collect_rows(grid: Grid, table: Table) -> Table:
-    blanks, current_sub = 0, None
+    blanks, current_sub, group_start = 0, None, 0
     for row in range(table.numbering_row + 1, grid.nrows + 1):
         kind = _row_kind(grid, table, row)
+        started = bool(table.unit_rows or table.total_row or table.subtotal_rows)
         if kind == "blank":
             blanks += 1
-            if blanks >= MAX_BLANK_RUN and (table.unit_rows or table.total_row):
+            if blanks >= MAX_BLANK_RUN and started:
                 break
             continue
         blanks = 0
         if kind == "end":
-            break
+            if started:
+                break
+            continue          # a note between the header and the first row
+        if kind == "label":
+            continue
         if kind == "total":
             if table.total_row is not None:
                 break
             table.total_row = row
-            current_sub = None
+            current_sub, group_start = None, len(table.unit_rows)
+        elif kind == "closing":
+            table.subtotal_rows[row] = table.unit_rows[group_start:]
+            current_sub, group_start = None, len(table.unit_rows)
         elif kind == "subtotal":
-            current_sub = row
+            current_sub, group_start = row, len(table.unit_rows)
             table.subtotal_rows[row] = []
         elif kind == "heading":
-            current_sub = None
+            current_sub, group_start = None, len(table.unit_rows)
         elif table.total_row is not None and table.unit_rows and table.total_row > table.unit_rows[-1]:
             break  # rows after a closing total are notes, not units
         else:
@@ -261,18 +325,51 @@ def find_tables(grid: Grid, forms: list[Form]) -> list[Table]:
     return [_collect_rows(grid, found[0])] if found else []
 
 
-def row_numbers(grid: Grid, table: Table, row: int, *, read_text: bool = True) -> dict[str, float | None]:
-    """The numeric cells of one table row; number text read as the officer meant it,
-    or, with read_text=False, as a spreadsheet's SUM does (not a number)."""
-    from .numbers import as_number
+def no_units_message(table: Table) -> str:
+    """Why a table found by its numbering row (or headers) cannot be checked: no unit rows under it."""
+    where = "theo tiêu đề cột" if table.by_headers else "dòng đánh số cột"
+    return (f"Trang '{table.sheet}': tìm thấy {table.form.name.lower()} ({where}, dòng {table.numbering_row}) "
+            "nhưng không thấy dòng đơn vị nào bên dưới (mỗi đơn vị một dòng, có tên và số liệu). "
+            "Hãy kiểm tra lại trang này.")
 
+
+def row_numbers(grid: Grid, table: Table, row: int, *, read_text: bool = True) -> dict[str, float | None]:
+    """The numeric cells of one table row, rates in percent points (a fraction shown `8,25%` reads
+    8.25); number text read as the officer meant it, or, with read_text=False, as a spreadsheet's
+    SUM does (not a number)."""
+    from .numbers import as_number
+    from .percent import PERCENT, from_stored, is_percent_format, percent_columns
+
+    percent = percent_columns(table.form)
     out: dict[str, float | None] = {}
     for c in table.form.columns:
         if c.is_number and c.number in table.columns:
-            value = grid.value(row, table.columns[c.number])
-            out[c.number] = as_number(value, whole=c.kind == "count") if read_text or not isinstance(value, str) \
-                else None
+            col = table.columns[c.number]
+            value = grid.value(row, col)
+            number = as_number(value, whole=c.kind == "count") if read_text or not isinstance(value, str) else None
+            if number is not None and c.number in percent and not isinstance(value, str):
+                if grid.knows_formats:
+                    scale = PERCENT if is_percent_format(grid.number_format(row, col)) else 1.0
+                else:
+                    scale = percent_conventions(grid, table).get(c.number, 1.0)
+                number = from_stored(number, scale)
+            out[c.number] = number
     return out
+
+
+def percent_conventions(grid: Grid, table: Table) -> dict[str, float]:
+    """Each percent column's scale where formats are unknown, worked out once per table."""
+    from .numbers import as_number
+    from .percent import column_conventions
+
+    cache = grid.cache.setdefault("percent", {})
+    key = (table.form.id, table.numbering_row)
+    if key not in cache:
+        def raw(r: int, c: int) -> float | None:
+            v = grid.value(r, c)
+            return None if isinstance(v, str) else as_number(v, False)
+        cache[key] = column_conventions(table.form, table.columns, table.unit_rows, raw)
+    return cache[key]
 
 
 def locate(grid: Grid, forms: list[Form] | None = None) -> Table | None:

@@ -120,6 +120,7 @@ def add_sheet_facts(path: Path, grids: dict[str, Grid], formula_text: bool = Fal
         grid = grids[title]
         grid.formulas, grid.errors = f.formulas, f.errors
         grid.hidden_rows, grid.knows_formulas = frozenset(f.hidden_rows), True
+        grid.knows_formats = True          # percent formats say which rates are kept as fractions
 
 
 def load_openpyxl(path: Path, **kwargs):
@@ -147,4 +148,4 @@ def add_formulas(grid: Grid, ws) -> None:
         if cell.value is not None and cell.number_format != "General":
             grid.formats[cell_key(cell.row, cell.column)] = cell.number_format
     grid.hidden_rows = frozenset(r for r, d in ws.row_dimensions.items() if d.hidden)
-    grid.knows_formulas = True
+    grid.knows_formulas = grid.knows_formats = True

@@ -1,14 +1,23 @@
 """Conditional-formatting rules that make plain Excel (no add-in) show rule breaks live.
 
-They are data: a range, a formula written for the range's top-left cell with
-relative references, and a severity. Each writer (xlsxwriter for new tables,
-openpyxl for repaired ones) renders the same list.
+They are data: a range, a formula written for the range's top-left cell with relative
+references, and a severity. Each writer (xlsxwriter for new tables, openpyxl for repaired ones)
+renders the same list.
+
+A live rule must never paint a cell the validator passes, so each one is at most as strict as
+its rule in `core.row_rules`: it waits until every cell it reads holds a number (a blank or a
+number typed as text is the validator's to name, once); it paints only the cell the validator
+places its finding on; it allows the loosest precision the validator may judge a figure at (one
+decimal, plus the rounding of the rates it is computed from); and it reads rates both as percent
+points (8.25) and as fractions shown with a percent format (0.0825), painting only what is
+wrong either way.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Mapping
 
+from ..core.percent import PERCENT, percent_columns, scaled_excel
 from ..forms import formulas, notation
 from ..forms.spec import Form
 
@@ -21,58 +30,99 @@ class ConditionalRule:
     why: str         # developer-facing description
 
 
+def _blocks(rows: list[int]) -> list[tuple[int, int]]:
+    """Runs of consecutive rows: each gets its own rules (a formula is relative to its range's top)."""
+    out: list[tuple[int, int]] = []
+    for r in sorted(rows):
+        if out and r == out[-1][1] + 1:
+            out[-1] = (out[-1][0], r)
+        else:
+            out.append((r, r))
+    return out
+
+
+def _span(letter: str, block: tuple[int, int]) -> str:
+    a, b = block
+    return f"{letter}{a}" if a == b else f"{letter}{a}:{letter}{b}"
+
+
 def conditional_rules(form: Form, letters: Mapping[str, str], first_row: int, last_row: int,
-                      total_row: int | None, unit_rows: list[int]) -> list[ConditionalRule]:
-    """The live checks for a table whose data rows span first_row..last_row."""
+                      total_row: int | None, unit_rows: list[int], *,
+                      subtotals: Mapping[int, list[int]] | None = None) -> list[ConditionalRule]:
+    """The live checks for a table whose data rows span first_row..last_row: unit rows checked
+    row by row, subtotal and total rows against the rows they sum."""
     rules: list[ConditionalRule] = []
-    rows = f"{first_row}:{last_row}" if total_row is None else f"{first_row}:{max(last_row, total_row)}"
-    lo, hi = (int(x) for x in rows.split(":"))
+    subtotals = {r: kids for r, kids in (subtotals or {}).items() if kids}
+    percent = percent_columns(form) & set(letters)
+    units = _blocks(unit_rows) if unit_rows else []
+    aggregates = sorted(subtotals) + ([total_row] if total_row is not None and unit_rows else [])
+    every = units + [(r, r) for r in aggregates]
 
     def ref_at(row: int):
         return lambda number: f"{letters[number]}{row}"
 
+    def guard(row: int, numbers: list[str]) -> str:
+        return f"COUNT({','.join(ref_at(row)(n) for n in numbers)})={len(numbers)}"
+
+    as_fractions = {n: PERCENT for n in percent}
     for c in form.columns:
-        if not c.is_number:
+        if not c.is_number or c.number not in letters:
             continue
         letter = letters[c.number]
-        span = f"{letter}{lo}:{letter}{hi}"
-        if c.kind in ("count",):
-            rules.append(ConditionalRule(span, f"AND(ISNUMBER({letter}{lo}),{letter}{lo}<0)",
-                                         "error", "negative count"))
+        if c.kind == "count":
+            for block in every:
+                rules.append(ConditionalRule(_span(letter, block), f"AND(ISNUMBER({letter}{block[0]}),{letter}{block[0]}<0)",
+                                             "error", "negative count"))
         expr = formulas.row_expr(c)
-        if expr is not None and unit_rows:
-            # A formula cell overwritten with a number that disagrees with its formula.
-            body = notation.to_excel(expr, ref_at(first_row))
-            if c.decimals:
-                body = f"ROUND({body},{c.decimals})"
-            half = 0.5 * 10 ** -c.decimals + 1e-9
-            rules.append(ConditionalRule(f"{letter}{first_row}:{letter}{last_row}",
-                                         f"ABS({letter}{first_row}-({body}))>{half:g}",
-                                         "error", "formula column disagrees"))
+        if expr is not None and all(n in letters for n in notation.columns_of(expr)):
+            # A formula cell (or a number typed over it) that disagrees with its formula.
+            rated = [n for n in notation.columns_of(expr) if n in percent and form.column(n).decimals]
+            tol = 0.5 if not c.decimals else 0.05 + 0.05 * len(rated)
+            target = PERCENT if c.number in percent else 1.0
+            for block in units:
+                r, cell = block[0], f"{letter}{block[0]}"
+                readings = [f"ABS({cell}-({notation.to_excel(expr, ref_at(r))}))>{tol + 1e-9:g}"]
+                if target == PERCENT or any(n in percent for n in notation.columns_of(expr)):
+                    fraction = scaled_excel(expr, ref_at(r), as_fractions, target)
+                    readings.append(f"ABS({cell}-({fraction}))>{tol * target + 1e-9:g}")
+                rules.append(ConditionalRule(_span(letter, block), f"AND({guard(r, [c.number] + notation.columns_of(expr))},"
+                                             f"{','.join(readings)})", "error", "formula column disagrees"))
         if c.kind == "rate" and c.of is not None:
             parts = notation.ratio_parts(c.of)
-            if parts:
+            if parts and parts[0] in letters and parts[1] in letters:
                 num, den, scale = parts
-                r = first_row
-                rules.append(ConditionalRule(
-                    f"{letter}{first_row}:{letter}{last_row}",
-                    f"AND(ISNUMBER({letter}{r}),ABS({letter}{r}*{letters[den]}{r}/{scale:g}-{letters[num]}{r})>0.5)",
-                    "error", "rate disagrees with its count by more than half a household"))
+                for block in units:
+                    r = block[0]
+                    rate, households, count = f"{letter}{r}", f"{letters[den]}{r}", f"{letters[num]}{r}"
+                    rules.append(ConditionalRule(
+                        _span(letter, block),
+                        f"AND({guard(r, [c.number, den, num])},ABS({rate}*{households}/{scale:g}-{count})>0.5,"
+                        f"ABS({rate}*{households}/{scale * PERCENT:g}-{count})>0.5)",
+                        "error", "rate disagrees with its count by more than half a household"))
     for relation in form.relations:
         st = relation.statement
-        left = notation.to_excel(st.left, ref_at(lo))
-        right = notation.to_excel(st.right, ref_at(lo))
+        numbers = list(dict.fromkeys(notation.columns_of(st.left) + notation.columns_of(st.right)))
+        if not all(n in letters for n in numbers):
+            continue
         op = {"=": "<>", "<=": ">", ">=": "<", "<": ">=", ">": "<="}[st.op]
-        for number in notation.columns_of(st.left):
-            letter = letters[number]
-            rules.append(ConditionalRule(f"{letter}{lo}:{letter}{hi}", f"({left}){op}({right})",
+        letter = letters[notation.columns_of(st.left)[0]]     # where the validator names it
+        for block in every:
+            r = block[0]
+            broken = [f"({notation.to_excel(st.left, ref_at(r))}){op}({notation.to_excel(st.right, ref_at(r))})"]
+            if any(n in percent for n in numbers):
+                def frac(number: str, row: int = r) -> str:
+                    return f"({letters[number]}{row}*100)" if number in percent else f"{letters[number]}{row}"
+                broken.append(f"({notation.to_excel(st.left, frac)}){op}({notation.to_excel(st.right, frac)})")
+            rules.append(ConditionalRule(_span(letter, block), f"AND({guard(r, numbers)},{','.join(broken)})",
                                          relation.severity, relation.message))
-    if total_row is not None and unit_rows:
+    sums = {**subtotals, **({total_row: unit_rows} if total_row is not None and unit_rows else {})}
+    for row, kids in sorted(sums.items()):
         for c in form.columns:
-            if formulas.is_summed(c):
+            if formulas.is_summed(c) and c.number in letters:
                 letter = letters[c.number]
-                sums = formulas.sum_ranges(letter, unit_rows)
-                rules.append(ConditionalRule(f"{letter}{total_row}",
-                                             f"ABS({letter}{total_row}-SUM({sums}))>1E-6",
+                ranges = formulas.sum_ranges(letter, kids)
+                rules.append(ConditionalRule(f"{letter}{row}",
+                                             f"AND(COUNT({ranges})={len(kids)},ISNUMBER({letter}{row}),"
+                                             f"ABS({letter}{row}-SUM({ranges}))>1E-7*MAX(1,ABS({letter}{row})))",
                                              "error", "total is not the sum of its column"))
     return rules

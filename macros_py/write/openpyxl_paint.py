@@ -28,7 +28,8 @@ def add_conditional_rules(ws, table: Table) -> int:
     existing = {(str(cf.sqref), tuple(r.formula)) for cf in ws.conditional_formatting for r in cf.rules}
     styles = {"error": _differential(ERROR_STYLE), "warning": _differential(WARNING_STYLE)}
     added = 0
-    for rule in conditional_rules(table.form, table.letters, rows[0], rows[-1], table.total_row, table.unit_rows):
+    for rule in conditional_rules(table.form, table.letters, rows[0], rows[-1], table.total_row, table.unit_rows,
+                                  subtotals=table.subtotal_rows):
         if (rule.range, (rule.formula,)) in existing:
             continue
         ws.conditional_formatting.add(rule.range, Rule(type="expression", dxf=styles[rule.severity],

@@ -87,6 +87,7 @@ class Grid:
     cache: dict = field(default_factory=dict, repr=False, compare=False)   # derived facts finders reuse
     knows_formulas: bool = False   # False when the engine cannot tell formulas from typed values (.xls, .ods)
     facts: CellFacts | None = None  # the file engine's flat formula flags and styles (formula text not kept)
+    hidden: bool = False            # a hidden (or very hidden) sheet: never shown to officers
 
     @property
     def nrows(self) -> int:

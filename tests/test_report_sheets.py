@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from conftest import ROOT
-from fixtures import typed_van_quan
+from fixtures import blank_inbox, typed_van_quan
 from xlwings_payload import actions, book_for
 from macros_py import excel
 from macros_py.cli import main
@@ -75,7 +75,7 @@ def test_kiem_tra_shows_values_at_the_precision_of_the_message(annotated):
 def test_kiem_tra_writes_thousands_the_vietnamese_way(tmp_path):
     """A count typed as text '1.527' (one thousand five hundred twenty-seven): both value columns read
     '1.527', never '1,527' beside it, and the message agrees."""
-    from fixtures import typed_van_quan
+    from fixtures import blank_inbox, typed_van_quan
 
     src = typed_van_quan(tmp_path / "b.xlsx", {"C13": "1.527"})
     out = tmp_path / "danh_dau.xlsx"
@@ -96,11 +96,7 @@ def test_widths_follow_the_content(annotated):
 
 
 def test_consolidated_list_sheets_print_as_documents(tmp_path):
-    inbox = tmp_path / "hop_thu"
-    inbox.mkdir()
-    for unit in ("Yên Phúc", "Bình Phúc"):
-        assert main(["new", "--units", unit, "--unit", f"xã {unit}", "--year", "2021",
-                     "-o", str(inbox / f"{unit}.xlsx")]) == 0
+    inbox = blank_inbox(tmp_path / "hop_thu")
     out = tmp_path / "huyen.xlsx"
     assert main(["consolidate", str(inbox), "--units", "Yên Phúc;Bình Phúc;Tân Đoàn", "--year", "2021",
                  "--unit", "huyện Văn Quan", "-o", str(out)]) == 0

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from conftest import ROOT
-from fixtures import typed_van_quan
+from fixtures import blank_inbox, typed_van_quan
 from macros_py.commands.validate import validate_file
 
 EXE = str(Path(sys.executable).parent / "giamngheo")
@@ -242,11 +242,7 @@ def test_only_the_officers_own_sheets_are_named_as_holding_no_known_table(tmp_pa
                                                           "Kiểm tra"]
     assert validate_file(marked).other_sheets == ["Ghi chú"]
 
-    inbox = tmp_path / "hop_thu"
-    inbox.mkdir()
-    for unit in ("Yên Phúc", "Bình Phúc"):
-        assert main(["new", "--units", unit, "--unit", f"xã {unit}", "--year", "2021",
-                     "-o", str(inbox / f"{unit}.xlsx")]) == 0
+    inbox = blank_inbox(tmp_path / "hop_thu")
     district = tmp_path / "huyen.xlsx"
     assert main(["consolidate", str(inbox), "--units", "Yên Phúc;Bình Phúc", "-o", str(district)]) == 0
     wb = openpyxl.load_workbook(district)

@@ -14,7 +14,8 @@ from pathlib import Path
 from .errors import OfficerError, UsageError
 from .write.text_fit import FONT_NAME
 from .commands.annotate import (AUTHOR, NO_FINDINGS_ROW, REPORT_HEADER, REPORT_SHEET, STATE_HEADER, STATE_SHEET,
-                                REPORT_TITLE_STYLE, plan_marks, report_geometry, report_rows, report_title)
+                                REPORT_TITLE_STYLE, VALUE_COLUMNS, plan_marks, report_geometry, report_rows,
+                                report_title)
 
 TITLE = "Giảm nghèo"
 
@@ -68,7 +69,7 @@ def new_table(book, form_id: str | None = None, units: list[str] | None = None) 
     layout = make_layout(form, [Unit(u) for u in units] if units else [Unit("") for _ in range(10)])
     width = layout.width
     matrix: list[list] = [[None] * width for _ in range(layout.total_row)]
-    matrix[TITLE_ROW - 1][0] = layout.title
+    matrix[TITLE_ROW - 1][0] = layout.printed_title
     matrix[SUBTITLE_ROW - 1][0] = layout.subtitle
     for h in layout.header_cells():
         matrix[h.row - 1][h.first_col - 1] = h.label
@@ -98,7 +99,15 @@ def new_table(book, form_id: str | None = None, units: list[str] | None = None) 
     for i, (c, column_width) in enumerate(zip(form.columns, layout.column_widths()), start=1):
         if c.is_number:
             sheet.range((layout.first_unit_row, i), (layout.total_row, i)).number_format = c.number_format
+        elif c.role == "unit":      # long names wrap in the capped column; their rows are sized below
+            sheet.range((layout.first_unit_row, i), (layout.total_row, i)).wrap_text = True
         sheet.range((1, i)).column_width = column_width
+    first, last = layout.total_span()
+    if first < last:                # a total label too long for the unit column spans the label columns
+        label = sheet.range((layout.total_row, first), (layout.total_row, last))
+        label.value = [[layout.total_text] + [None] * (last - first)]
+        label.merge()
+        label.wrap_text = True
     for row, height in layout.row_heights().items():     # Excel never grows merged cells to fit
         sheet.range((row, 1)).row_height = height
     sheet.range((layout.total_row, 1), (layout.total_row, width)).font.bold = True
@@ -194,6 +203,8 @@ def _write_report(report, findings, source: str) -> None:
     widths, heights = report_geometry(rows, title)
     head, n = len(title) + 2, len(REPORT_HEADER)
     body = [[inert(v) for v in r.values] for r in rows] or [list(NO_FINDINGS_ROW)]
+    values = report.range((head + 1, VALUE_COLUMNS[0]), (head + len(body), VALUE_COLUMNS[-1]))
+    values.number_format = "@"      # '1.527', '30,87' written as the messages write them stay text in any locale
     report.range("A1").value = [[line] + [None] * (n - 1) for line in title] + [[None] * n, list(REPORT_HEADER)] + body
     everything = report.range((1, 1), (head + len(body), n))
     everything.font.name = FONT_NAME
@@ -208,14 +219,20 @@ def _write_report(report, findings, source: str) -> None:
         report.range((1, c)).column_width = width
     for r, height in heights.items():
         report.range((r, 1)).row_height = height
-    start = 0
-    for i in range(1, len(rows) + 1):       # the value columns at the message's places, in runs of rows
-        if i == len(rows) or rows[i].number_format != rows[start].number_format:
-            report.range((head + 1 + start, n - 1), (head + i, n)).number_format = rows[start].number_format
-            start = i
+    _align(report.range((head + 1, 1), (head + len(body), 1)), "center")
+    _align(values, "right")
     for i, r in enumerate(rows, start=head + 1):
         report.range((i, 3)).add_hyperlink(f"#'{r.values[1]}'!{r.values[2]}", r.values[2])
     _print_setup(report, head)
+
+
+def _align(rng, where: str) -> None:
+    """STT centred, values right-aligned, where the client can align (Excel's own object model, Office.js);
+    a client that cannot leaves the cells as they are."""
+    try:
+        rng.horizontal_alignment = where
+    except NotImplementedError:
+        pass
 
 
 def _print_setup(sheet, header_row: int) -> None:

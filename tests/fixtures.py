@@ -47,3 +47,15 @@ def typed_van_quan(path: Path, edits: dict[str, object] | None = None) -> Path:
 
 def total_row() -> int:
     return FIRST_ROW + len(published_van_quan()[0])
+
+
+def blank_inbox(folder: Path, units: tuple[str, ...] = ("Yên Phúc", "Bình Phúc"), year: int = 2021) -> Path:
+    """A district's inbox of communes that sent the blank template back (`giamngheo new`, titled
+    'UBND xã …'), one workbook each."""
+    from macros_py.cli import main
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for unit in units:
+        assert main(["new", "--units", unit, "--unit", f"xã {unit}", "--year", str(year),
+                     "-o", str(folder / f"{unit}.xlsx")]) == 0
+    return folder

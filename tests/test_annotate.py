@@ -52,7 +52,7 @@ def test_annotate_marks_cells_and_writes_the_report_sheet(broken, tmp_path):
     assert ws["A1"].fill.fill_type is None                             # unflagged cells untouched
     report = wb["Kiểm tra"]
     assert report["A1"].value == "KẾT QUẢ KIỂM TRA BIỂU" and report["A2"].value == "Tệp: b.xlsx"
-    assert [c.value for c in report[5]] == ["STT", "Trang", "Ô", "Mức độ", "Quy tắc", "Nội dung", "Giá trị ghi",
+    assert [c.value for c in report[5]] == ["STT", "Trang tính", "Ô", "Mức độ", "Quy tắc", "Nội dung", "Giá trị ghi",
                                             "Giá trị đúng"]
     rows = list(report.iter_rows(min_row=6, values_only=True))
     assert [(r[2], r[3], r[4]) for r in rows][:2] == [("D9", "Lỗi", "Ô gây ra nhiều lỗi kéo theo"),

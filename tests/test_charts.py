@@ -130,7 +130,8 @@ def test_validate_and_consolidate_ignore_the_chart_sheet(consolidated, tmp_path)
     from macros_py.commands.validate import validate_file
 
     result = validate_file(consolidated)
-    assert [s.name for s in result.sheets] == ["Biểu"] and CHART_SHEET in result.other_sheets
+    assert [s.name for s in result.sheets] == ["Biểu"]
+    assert result.other_sheets == []        # the tool's own sheets are not "sheets without a known table"
     assert not [f for s in result.sheets for f in s.findings if f.severity == "error"]
 
 
@@ -216,3 +217,57 @@ def test_read_table_on_the_consolidated_workbook(consolidated):
     assert list(df.unit) == [n for n, _ in rows[:-1]] + ["Cộng"]
     for number in ("1", "2", "3", "4", "6", "8", "9", "10", "12"):
         assert list(df[number]) == pytest.approx([v[int(number) - 1] for _, v in rows], abs=1e-9), number
+
+
+def test_every_unit_name_shows_on_two_series_charts_with_a_long_name(tmp_path):
+    """LibreOffice leaves out every other name on a category axis too tight for them (a long name wraps
+    over two lines): each unit gets the height its name needs. The chart pages carry page numbers, the
+    value axis no needless decimals."""
+    from macros_py.write.layout import Unit
+
+    units = [Unit(u.name, u.inputs) for u in van_quan_units()[:6]]
+    units.append(Unit("Tràng Các, Tú Xuyên và Hữu Lễ (xã mới sau sắp xếp)", {}))   # not reported yet
+    path = tmp_path / "bieu.xlsx"
+    write_new_workbook(make_layout(get_form(), units, year=2026), path, charts=True)
+    texts = pages(recalculate(path, tmp_path / "pdf", "pdf"))
+    chart_pages = [t for t in texts if t.lstrip().startswith("Biểu đồ:") or "theo đơn vị" in t]
+    assert len(chart_pages) >= 2
+    for text in chart_pages:
+        flat = re.sub(r"\s+", "", text)
+        titles = [c.title for c in get_form().charts if c.title in text]
+        assert titles, text[:200]
+        for u in units:
+            assert re.sub(r"\s+", "", u.name) in flat, (titles, u.name)
+        assert re.search(r"Trang \d+/\d+", text)
+        axis = [line.split() for line in text.splitlines()
+                if len(line.split()) >= 4 and all(re.fullmatch(r"-?[\d.,]+", t) for t in line.split())]
+        assert axis and all("." not in t for line in axis for t in line), axis   # 0 2 4 …, not 0.00 2.00 …
+
+
+def test_a_template_prints_one_line_instead_of_empty_charts(tmp_path):
+    out = tmp_path / "mau.xlsx"
+    names = ";".join(f"Xã số {i}" for i in range(1, 41))
+    assert main(["new", "--units", names, "--year", "2026", "--charts", "-o", str(out)]) == 0
+    pdf = recalculate(out, tmp_path / "pdf", "pdf")
+    texts = pages(pdf)
+    chart_pages = [i for i, t in enumerate(texts) if "Biểu đồ:" in t]
+    assert len(chart_pages) == 1 and len([t for t in texts if t.strip()]) == chart_pages[0] + 1   # the last page
+    assert "Chưa có số liệu: các biểu đồ của trang này tự vẽ khi nhập số liệu vào trang 'Biểu'." in \
+        texts[chart_pages[0]]
+    assert len(charts_of(out)) == len(get_form().charts)                   # the charts are kept, live …
+    page = chart_pages[0] + 1                                              # … but not printed: below the two
+    subprocess.run(["pdftoppm", "-png", "-r", "30", "-f", str(page), "-l", str(page), str(pdf),    # lines, the
+                    str(tmp_path / "trang")], check=True)                  # page is blank down to its number
+    from PIL import Image
+
+    image = Image.open(next(tmp_path.glob("trang*.png"))).convert("L")
+    w, h = image.size
+    body = image.crop((0, int(h * 0.15), w, int(h * 0.9)))
+    assert body.point(lambda v: 255 if v < 200 else 0).getbbox() is None     # no dark pixel
+    # once figures are typed the line follows them (LibreOffice recalculates it)
+    wb = openpyxl.load_workbook(out)
+    wb["Biểu"]["C8"], wb["Biểu"]["D8"] = 1000, 50
+    wb.save(out)
+    rows = CalamineWorkbook.from_path(str(recalculate(out, tmp_path / "lo"))).get_sheet_by_name(CHART_SHEET) \
+        .to_python(skip_empty_area=False)
+    assert rows[1][0].startswith("Các biểu đồ của trang này vẽ theo số liệu ở trang 'Biểu'.")

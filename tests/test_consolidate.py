@@ -1,6 +1,7 @@
 """Tổng hợp from the 17 communes of seed 003, each its own workbook with village rows."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -81,7 +82,7 @@ def test_consolidation_rebuilds_the_van_quan_district_table(inbox, tmp_path, cap
     assert main(["consolidate", str(inbox), "--units", str(units_csv(tmp_path)), "--year", "2021",
                  "--unit", "huyện Văn Quan", "-o", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "17/17 đơn vị đã nộp" in printed
+    assert "17/17 đơn vị có số liệu" in printed
     assert "Tân Đoàn: dùng '02_BIEU GIAM NGHEO.xlsx', để riêng: 'Tan Doan cu.xlsx'" in printed
     assert "Bỏ qua 'ghi chu.xlsx'" in printed
     published, total = published_van_quan()
@@ -112,13 +113,16 @@ def test_sources_and_completeness_sheets(inbox, tmp_path):
     assert title[1] == "Đơn vị tổng hợp: UBND huyện Văn Quan, từ biểu của các xã, thị trấn"
     assert title[2].startswith("Lập ngày ")
     sources = table_rows(wb["Nguồn"])
-    assert sources[0][:11] == ("Đơn vị", "Tệp", "Dùng", "Trang", "Dòng", "Năm của biểu", "Lưu lần cuối",
-                               "Thời điểm theo", "Số lỗi", "Số cảnh báo", "SHA-256")
+    assert sources[0] == ("Đơn vị", "Tệp", "Dùng", "Trang tính, dòng", "Năm của biểu", "Lưu lần cuối",
+                          "Thời điểm theo", "Lỗi", "Cảnh báo", "Mã tệp", "Kiểm tra trước khi gửi", "SHA-256",
+                          "Thời điểm đọc từ")     # no mail column: nothing came by mail
     tan_doan = [r for r in sources if r[0] == "Tân Đoàn"]
     assert [(r[1], r[2][:11]) for r in tan_doan] == [("02_BIEU GIAM NGHEO.xlsx", "Dùng"),
                                                       ("Tan Doan cu.xlsx", "Bản cũ hơn ")]
-    assert tan_doan[0][4] == "8–10 (cộng 3 dòng)" and tan_doan[0][5] == "2021 (tiêu đề)"
-    assert len(tan_doan[0][10]) == 64
+    assert tan_doan[0][3] == "'Biểu', dòng 8–10 (cộng 3 dòng)" and tan_doan[0][4] == "2021 (tiêu đề)"
+    assert tan_doan[0][6] == "thời điểm lưu trong tệp" and tan_doan[0][12] == "docProps/core.xml (modified)"
+    sha = hashlib.sha256((inbox / "02_BIEU GIAM NGHEO.xlsx").read_bytes()).hexdigest()
+    assert tan_doan[0][11] == sha and tan_doan[0][9] == sha[:12]
     status = {r[1]: r for r in table_rows(wb["Tình hình nộp"])[1:]}
     assert status["Tân Đoàn"][2] == "Đạt" and "Tan Doan cu.xlsx" in status["Tân Đoàn"][5]
     assert status["(không rõ đơn vị)"][3] == "ghi chu.xlsx"
@@ -129,10 +133,10 @@ def test_missing_unit_is_reported_and_left_blank(inbox, tmp_path, capsys):
     out = tmp_path / "huyen.xlsx"
     assert main(["consolidate", str(inbox), "--units", str(units_csv(tmp_path)), "-o", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "16/17 đơn vị đã nộp" in printed and "Chưa nộp: Điềm He" in printed
+    assert "16/17 đơn vị có số liệu" in printed and "Chưa nộp: Điềm He" in printed
     rows = _rows(out)
     assert rows[11][1] == "Điềm He" and rows[11][2:15] == [""] * 13
-    assert rows[24][1] == "Cộng (16/17 đơn vị)" and rows[2][0].startswith("Tổng hợp 16/17 đơn vị đã nộp, ngày ")
+    assert rows[24][1] == "Cộng (16/17 đơn vị)" and rows[2][0].startswith("Tổng hợp 16/17 đơn vị có số liệu, ngày ")
     status = {r[1]: r for r in table_rows(openpyxl.load_workbook(out)["Tình hình nộp"])[1:]}
     assert status["Điềm He"][2] == "Chưa nộp"
 
@@ -148,6 +152,34 @@ def test_unit_names_match_across_spellings(tmp_path):
     assert find_unit(["UBND thị trấn Văn Quan"], units) == "Thị Trấn"
     assert find_unit(["", "Sheet1", "bieu yen phuc final sua"], units) == "Yên Phúc"
     assert find_unit(["UBND xã Khánh Khê"], units) is None
+
+
+def test_a_title_naming_several_listed_units_ties_the_file_to_none_of_them(tmp_path):
+    """A commune merged from three ("xã Tràng Các, Tú Xuyên và Hữu Lễ") is none of the three: its figures
+    are the three's. The title does not tie the file; nor does a file name naming one of the three; a
+    sheet or file name naming another listed unit does."""
+    from macros_py.commands.inbox import match_unit
+
+    units = ["Tràng Các", "Tú Xuyên", "Hữu Lễ", "Yên Phúc", "Thị trấn Văn Quan"]
+    title = "BIỂU DỰ KIẾN GIẢM NGHÈO NĂM 2026\n(Kèm theo … của UBND xã Tràng Các, Tú Xuyên và Hữu Lễ (xã mới sau sắp xếp))"
+    assert match_unit([title, "Biểu", "trang cac moi"], units) == (None, ["Tràng Các", "Tú Xuyên", "Hữu Lễ"])
+    assert match_unit([title, "Yên Phúc", "bieu"], units) == ("Yên Phúc", [])
+    # a district named beside its commune is not the township of the same name; a name inside a longer one
+    assert match_unit(["UBND xã Yên Phúc, huyện Văn Quan"], units) == ("Yên Phúc", [])
+    assert match_unit(["UBND thị trấn Văn Quan"], ["Văn Quan", "Thị trấn Văn Quan"]) == ("Thị trấn Văn Quan", [])
+
+    box = tmp_path / "hop_thu"
+    box.mkdir()
+    commune_workbook(box / "trang_cac_moi.xlsx", Unit("x", van_quan_units()[0].inputs), epoch=1617235200)
+    wb = openpyxl.load_workbook(box / "trang_cac_moi.xlsx")
+    wb["Biểu"]["A2"] = "(Kèm theo Kế hoạch … của UBND xã Tràng Các, Tú Xuyên và Hữu Lễ (xã mới sau sắp xếp))"
+    wb.save(box / "trang_cac_moi.xlsx")
+    out = tmp_path / "huyen.xlsx"
+    assert main(["consolidate", str(box), "--units", ";".join(units), "--year", "2021", "-o", str(out)]) == 0
+    status = {r[1]: r for r in table_rows(openpyxl.load_workbook(out)["Tình hình nộp"])[1:]}
+    assert status["Tràng Các"][2] == "Chưa nộp"
+    unknown = status["(không rõ đơn vị)"]
+    assert unknown[3] == "trang_cac_moi.xlsx" and "Tràng Các, Tú Xuyên, Hữu Lễ" in unknown[5]
 
 
 def test_a_district_table_can_be_a_unit_of_the_province(inbox, tmp_path):

@@ -37,7 +37,15 @@ def test_validate_fills_the_culprit_writes_the_report_and_the_hidden_state(tmp_p
     assert added == ["Kiểm tra", STATE_SHEET]
     report = next(a for a in by_func(book, "setValues") if a["sheet_position"] == 1)["values"]
     assert report[0][0] == "KẾT QUẢ KIỂM TRA BIỂU" and report[1][0] == "Tệp: b.xlsx"
-    assert report[4][:3] == ["STT", "Trang", "Ô"] and report[5][2] == "D9" and "nếu là 41" in report[5][5]
+    assert report[4][:3] == ["STT", "Trang tính", "Ô"] and report[5][2] == "D9" and "nếu là 41" in report[5][5]
+    # the values as the messages write them: the officer's text "1.527" and the number it means, alike,
+    # kept as text (the value columns are formatted '@' before they are written) in any locale
+    c13 = next(r for r in report[5:] if r[2] == "C13")
+    assert c13[6:8] == ["1.527", "1.527"] and "1.527" in c13[5]
+    on_report = [a for a in book.json()["actions"] if a.get("sheet_position") == 1]
+    text_format = next(i for i, a in enumerate(on_report) if a["func"] == "setNumberFormat" and a["args"] == ["@"])
+    assert text_format < next(i for i, a in enumerate(on_report) if a["func"] == "setValues")
+    assert (on_report[text_format]["start_column"], on_report[text_format]["column_count"]) == (6, 2)
     links = [a["args"][0] for a in by_func(book, "addHyperlink")]
     assert links == ["#'Biểu 01'!D9"] + [f"#'Biểu 01'!{c}" for c in ("E9", "H9", "C13", "D23")]
     assert by_func(book, "setSheetVisibility")[0]["args"] == ["Hidden"]
@@ -139,7 +147,7 @@ def test_consolidate_button_on_a_folder(tmp_path):
     book = book_for(ROOT / "workbooks" / "van_quan_2021.xlsx")
     result = excel.run(book, "consolidate", folder=box)
     assert result["used"] == 3 and os.path.exists(result["output"])
-    assert "3/3 đơn vị đã nộp" in by_func(book, "alert")[0]["args"][0]
+    assert "3/3 đơn vị có số liệu" in by_func(book, "alert")[0]["args"][0]
 
 
 def test_failures_become_vietnamese_message_boxes(tmp_path):

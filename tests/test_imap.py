@@ -73,7 +73,7 @@ def test_the_mailbox_gives_the_table_the_files_give_and_is_left_unchanged(mailbo
     capsys.readouterr()
     assert consolidate_imap(server, tmp_path, from_mailbox) == 0
     captured = capsys.readouterr()
-    assert "17/17 đơn vị đã nộp" in captured.out
+    assert "17/17 đơn vị có số liệu" in captured.out
     # 17 units + the meeting notice since the date, from the domain; the older mail and the stranger left out
     assert f"Hộp thư: 18 thư từ ngày {SINCE}; tải mới 18, đã có sẵn 0; 17 thư có tệp đính kèm." in captured.err
     assert asked == [f"Mật khẩu hộp thư {server.url.split('//')[1].split(':')[0]}: "]

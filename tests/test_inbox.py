@@ -10,15 +10,19 @@ arithmetic from the officers' notation, never with the project's formulas.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import shutil
 import unicodedata
 import zipfile
+from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
 from conftest import ROOT, van_quan_units
@@ -27,6 +31,7 @@ from libreoffice import recalculate
 from macros_py.cli import main
 from macros_py.forms.spec import get_form
 from macros_py.write.layout import Unit, make_layout
+from macros_py.write.text_fit import Style, content_width
 from macros_py.write.xlsx_writer import write_new_workbook
 
 COUNTS = ("1", "2", "4", "8", "10")
@@ -304,7 +309,7 @@ def check_table(path: Path, expected: dict, order: list[str]) -> None:
     done = sum(v is not None for v in expected.values())
     assert total[1] == f"Cộng ({done}/{len(order)} đơn vị)"
     assert total[2:15] == pytest.approx(expected_total(expected), abs=1e-9)
-    assert rows[2][0].startswith(f"Tổng hợp {done}/{len(order)} đơn vị đã nộp, ngày ")
+    assert rows[2][0].startswith(f"Tổng hợp {done}/{len(order)} đơn vị có số liệu, ngày ")
 
 
 @pytest.fixture(scope="module")
@@ -332,7 +337,11 @@ def test_each_unit_status_and_counts(received, district):
     assert {u: r[2] for u, r in got.items()} == status
     title = "\n".join(str(r[0]) for r in rows[:header] if r[0])
     assert "TÌNH HÌNH NỘP BIỂU" in title and "NĂM 2021" in title and "huyện Văn Quan" in title
-    assert "Đạt: 11; Có lỗi: 2; Biểu trống: 1; Không có biểu năm 2021: 1; Tệp lỗi: 1; Chưa nộp: 1" in title
+    tally = "Đạt: 11; Có lỗi: 2; Gửi biểu trống: 1; Không có biểu năm 2021: 1; Gửi tệp lỗi: 1; Chưa nộp: 1 (tổng 17"
+    assert tally in title
+    # the tally names each state as the column does, and only the states some unit is in
+    counted = dict(re.findall(r"([^;:]+): (\d+)", tally.split(" (")[0]))
+    assert {k.strip(): int(n) for k, n in counted.items()} == dict(Counter(status.values()))
     # the units without figures are highlighted, the others are not
     for r in range(header + 2, header + 2 + len(status)):
         unit = ws.cell(r, 2).value
@@ -374,19 +383,48 @@ def test_the_consolidated_table_validates_without_error_for_units_that_did_not_r
 
 
 def test_sources_say_which_time_decided(received, district):
+    root, box, units, expected, status = received
     ws = openpyxl.load_workbook(district)["Nguồn"]
     rows = list(ws.iter_rows(values_only=True))
     header = next(i for i, r in enumerate(rows) if r[0] == "Đơn vị")
     by_file = {r[1]: dict(zip(rows[header], r)) for r in rows[header + 1:]}
-    assert by_file["Tan Doan sua.ods"]["Dùng"] == "Dùng" and "meta.xml" in by_file["Tan Doan sua.ods"]["Thời điểm theo"]
+    assert by_file["Tan Doan sua.ods"]["Dùng"] == "Dùng" and "meta.xml" in by_file["Tan Doan sua.ods"]["Thời điểm đọc từ"]
     assert by_file["Tan Doan.xlsx"]["Dùng"].startswith("Bản cũ hơn")
-    assert "SummaryInformation" in by_file["Trang Phai sua.xls"]["Thời điểm theo"]
-    assert "modified" in by_file["Trang Phai.xlsx"]["Thời điểm theo"]
+    assert "SummaryInformation" in by_file["Trang Phai sua.xls"]["Thời điểm đọc từ"]
+    assert "modified" in by_file["Trang Phai.xlsx"]["Thời điểm đọc từ"]
+    # said plainly on paper; where in the file it was read stays in a column that is not printed
+    assert {by_file[f]["Thời điểm theo"] for f in ("Tan Doan sua.ods", "Trang Phai sua.xls", "Trang Phai.xlsx")} \
+        == {"thời điểm lưu trong tệp"}
+    hidden = {ws.cell(header + 1, c).value for c in range(1, ws.max_column + 1)
+              if ws.column_dimensions[get_column_letter(c)].hidden}
+    assert hidden == {"SHA-256", "Thời điểm đọc từ"}
     assert by_file["Trang Phai.xlsx"]["Dùng"].startswith("Bản cũ hơn (lưu 02/04/2021")
-    assert by_file["tran ninh.xlsx"]["Trang"] == "Năm 2021"
+    assert by_file["tran ninh.xlsx"]["Trang tính, dòng"].startswith("'Năm 2021', dòng ")
     assert by_file["tran ninh.xlsx"]["Năm của biểu"] == "2021 (tên trang)"
-    assert by_file["tri le.xlsx"]["Dòng"] == "8–12 (cộng 5 dòng)"
-    assert len(by_file["khanh khe.xlsx"]["SHA-256"]) == 64
+    assert by_file["tri le.xlsx"]["Trang tính, dòng"] == "'Biểu', dòng 8–12 (cộng 5 dòng)"
+    sha = by_file["khanh khe.xlsx"]["SHA-256"]
+    assert len(sha) == 64 and by_file["khanh khe.xlsx"]["Mã tệp"] == sha[:12]
+    assert sha == hashlib.sha256(next(box.rglob("khanh khe.xlsx")).read_bytes()).hexdigest()
+
+
+def test_sources_print_many_files_to_a_page(received, district):
+    """'Nguồn' is an officer's document: at least 15 files fit on an A4 landscape page. The page is
+    shared by the printed columns only (the full hash is kept in a hidden column); the sheet is scaled
+    to the page's width, and rows are as tall as their wrapped text."""
+    ws = openpyxl.load_workbook(district)["Nguồn"]
+    head = next(r for r in range(1, 10) if ws.cell(r, 1).value == "Đơn vị")
+    columns = {c: d for d in ws.column_dimensions.values() for c in range(d.min, d.max + 1)}   # grouped <col>s
+    shown = [c for c in range(1, ws.max_column + 1) if not columns[c].hidden]
+    assert len(shown) <= 12
+    sheet_px = sum(int(columns[c].width * 7 + 0.5) + 5 for c in shown)
+    page_px = (841.89 - 2 * 0.4 * 72) * 96 / 72                   # A4 landscape within the sheet's margins
+    scale = min(1.0, page_px / sheet_px)
+    assert scale > 0.8                                             # printed at a readable size
+    room = (595.28 - 2 * 0.6 * 72) / scale - (ws.row_dimensions[head].height or 15) - 20   # the footer
+    heights = [ws.row_dimensions[r].height or 15 for r in range(head + 1, ws.max_row + 1)]
+    assert len(heights) >= 16
+    fit = next((i for i in range(len(heights)) if sum(heights[:i + 1]) > room), len(heights))
+    assert fit >= 15, (fit, heights)
 
 
 def test_without_year_the_year_is_read_from_the_workbooks_and_said(received, tmp_path, capsys):
@@ -406,7 +444,7 @@ def test_asking_for_a_year_nobody_sent(received, tmp_path, capsys):
     out = tmp_path / "huyen.xlsx"
     assert main(["consolidate", str(box), "--units", str(units), "--year", "2020", "-o", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "2/17 đơn vị đã nộp" in printed        # Tú Xuyên, and Trần Ninh's sheet "Năm 2020"
+    assert "2/17 đơn vị có số liệu" in printed        # Tú Xuyên, and Trần Ninh's sheet "Năm 2020"
     rows = biểu_rows(out)
     names = [r[1] for r in rows[FIRST - 1:FIRST - 1 + 17]]
     assert rows[FIRST - 1 + names.index("Trần Ninh")][2] == 2 * units_by_name()["Trần Ninh"]["1"]
@@ -445,11 +483,15 @@ def test_a_partial_district_is_partial_at_the_province(received, district, tmp_p
     assert rows[FIRST - 1][1] == "Văn Quan"
     assert rows[FIRST - 1][2:15] == pytest.approx(expected_total(expected), abs=1e-9)
     assert rows[FIRST][2:15] == pytest.approx(full_row(summed(communes)), abs=1e-9)
-    assert rows[FIRST + 1][1] == "Cộng (2/2 đơn vị, 1 chưa đủ)"
+    assert rows[FIRST + 1][0] == "Cộng (2/2 đơn vị, 1 chưa đủ)"      # wider than the unit column: over STT too
     assert "Văn Quan chỉ gồm 13/17 đơn vị" in rows[2][0]
     wb = openpyxl.load_workbook(out)
     assert "13/17" in wb["Biểu"][f"B{FIRST}"].comment.text
-    assert wb["Biểu"][f"B{FIRST + 2}"].alignment.shrink_to_fit       # the long label is never cut on paper
+    label = wb["Biểu"][f"A{FIRST + 2}"]        # the long label is never cut nor shrunk on paper: merged over
+    assert not label.alignment.shrink_to_fit and label.font.sz == 11 and label.alignment.wrap_text   # STT, name
+    assert f"A{FIRST + 2}:B{FIRST + 2}" in wb["Biểu"].merged_cells
+    room = wb["Biểu"].column_dimensions["A"].width + wb["Biểu"].column_dimensions["B"].width
+    assert room >= content_width([label.value], Style(bold=True)) or wb["Biểu"].row_dimensions[FIRST + 2].height > 15
     status_rows = {r[1]: r for r in wb["Tình hình nộp"].iter_rows(values_only=True)}
     assert "chỉ tổng hợp 13/17 đơn vị" in status_rows["Văn Quan"][5]
 

@@ -2,18 +2,19 @@
 widths by content, one font, and values shown at the precision their message uses."""
 from __future__ import annotations
 
+import re
 import shutil
 
 import openpyxl
 import pytest
 
 from conftest import ROOT
-from fixtures import typed_van_quan
+from fixtures import blank_inbox, typed_van_quan
 from xlwings_payload import actions, book_for
 from macros_py import excel
 from macros_py.cli import main
 
-HEADER = ["STT", "Trang", "Ô", "Mức độ", "Quy tắc", "Nội dung", "Giá trị ghi", "Giá trị đúng"]
+HEADER = ["STT", "Trang tính", "Ô", "Mức độ", "Quy tắc", "Nội dung", "Giá trị ghi", "Giá trị đúng"]
 
 
 def assert_prints_a4_landscape_one_page_wide(ws, header_row: int):
@@ -62,11 +63,27 @@ def test_kiem_tra_shows_values_at_the_precision_of_the_message(annotated):
     rows = {r[2].value: r for r in ws.iter_rows(min_row=6) if r[2].value}
     rate = rows["G12"]
     assert "30,87" in rate[5].value and "30,872" not in rate[5].value
-    assert rate[6].value == 30.87 and rate[6].number_format == "#,##0.00"
+    # both values written as the message writes them (Vietnamese separators), whatever the reader's locale
+    assert rate[6].value == "30,87" and rate[6].data_type == "s"
     shown = rate[7].value                                       # the message's "khoảng …%" at 2 places
-    assert shown == round(shown, 2) and f"{shown:.2f}".replace(".", ",") in rate[5].value
+    assert re.fullmatch(r"\d+,\d\d", shown) and shown in rate[5].value
     count = next(r for ref, r in rows.items() if ref == "F10")
-    assert count[6].value == 70 and count[6].number_format == "#,##0"
+    assert count[6].value == "70" and (count[7].value is None or count[7].value in count[5].value)
+    assert rate[6].alignment.horizontal == "right" and rate[0].alignment.horizontal == "center"
+
+
+def test_kiem_tra_writes_thousands_the_vietnamese_way(tmp_path):
+    """A count typed as text '1.527' (one thousand five hundred twenty-seven): both value columns read
+    '1.527', never '1,527' beside it, and the message agrees."""
+    from fixtures import blank_inbox, typed_van_quan
+
+    src = typed_van_quan(tmp_path / "b.xlsx", {"C13": "1.527"})
+    out = tmp_path / "danh_dau.xlsx"
+    main(["validate", str(src), "--annotate", str(out)])
+    ws = openpyxl.load_workbook(out)["Kiểm tra"]
+    row = next(r for r in ws.iter_rows(min_row=6) if r[2].value == "C13")
+    assert (row[6].value, row[7].value) == ("1.527", "1.527") and "1.527" in row[5].value
+    assert "1,527" not in " ".join(str(c.value) for c in row)
 
 
 def test_widths_follow_the_content(annotated):
@@ -79,11 +96,7 @@ def test_widths_follow_the_content(annotated):
 
 
 def test_consolidated_list_sheets_print_as_documents(tmp_path):
-    inbox = tmp_path / "hop_thu"
-    inbox.mkdir()
-    for unit in ("Yên Phúc", "Bình Phúc"):
-        assert main(["new", "--units", unit, "--unit", f"xã {unit}", "--year", "2021",
-                     "-o", str(inbox / f"{unit}.xlsx")]) == 0
+    inbox = blank_inbox(tmp_path / "hop_thu")
     out = tmp_path / "huyen.xlsx"
     assert main(["consolidate", str(inbox), "--units", "Yên Phúc;Bình Phúc;Tân Đoàn", "--year", "2021",
                  "--unit", "huyện Văn Quan", "-o", str(out)]) == 0
@@ -109,15 +122,14 @@ def test_the_live_kiem_tra_sheet_is_laid_out_the_same_way(tmp_path):
     values = next(a for a in mine if a["func"] == "setValues")["values"]
     assert values[0][0] == "KẾT QUẢ KIỂM TRA BIỂU" and values[1][0] == "Tệp: b.xlsx" and values[4] == HEADER
     e12 = next(r for r in values[5:] if r[2] == "E12")
-    assert e12[6] == 30.87
+    assert e12[6] == "30,87"
     fonts_set = {a["args"][1] for a in mine if a["func"] == "setFontProperty" and a["args"][0] == "name"}
     assert fonts_set == {"Times New Roman"}
     widths = [a["args"][0] for a in mine if a["func"] == "setColumnWidth"]
     assert len(widths) == 8 and max(widths) == widths[5] and sum(widths) <= 152
     assert any(a["func"] == "setWrapText" and a["args"] == [True] for a in mine)
     formats = {(a["start_row"] + 1, a["args"][0]) for a in mine if a["func"] == "setNumberFormat"}
-    row_e12 = 6 + next(i for i, r in enumerate(values[5:]) if r[2] == "E12")
-    assert (row_e12, "#,##0.00") in formats
+    assert formats == {(6, "@")}                 # the value columns of every row, as text
     merged = [a for a in mine if a["func"] == "rangeMerge"]
     assert [(a["start_row"], a["column_count"]) for a in merged] == [(0, 8), (1, 8), (2, 8)]   # title lines
 

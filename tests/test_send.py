@@ -88,7 +88,9 @@ def test_send_writes_a_clean_stamped_copy_and_an_unsent_draft(marked, tmp_path, 
     assert msg["Subject"] == "Biểu dự kiến giảm nghèo, cận nghèo 2021 – Yên Phúc"
     (attachment,) = list(msg.iter_attachments())
     assert attachment.get_filename() == COPY and attachment.get_content() == copy.read_bytes()
-    assert "0 lỗi" in msg.get_body(("plain",)).get_content()
+    body = msg.get_body(("plain",)).get_content()
+    assert "0 lỗi" in body
+    assert "\nUBND xã Yên Phúc gửi Biểu dự kiến giảm nghèo, cận nghèo năm 2021 " in body   # the office, with its level
 
     # clean: the officer's workbook as LibreOffice saved it, without what Kiểm tra added
     mine, sent = openpyxl.load_workbook(saved), openpyxl.load_workbook(copy)

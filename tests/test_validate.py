@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from conftest import ROOT
-from fixtures import typed_van_quan
+from fixtures import blank_inbox, typed_van_quan
 from macros_py.commands.validate import validate_file
 
 EXE = str(Path(sys.executable).parent / "giamngheo")
@@ -224,3 +224,32 @@ def test_text_report_is_grouped_by_sheet_in_vietnamese(tmp_path):
             "3 ô khác sẽ đúng theo: E9, H9, D23.") in r.stdout
     assert "[Cảnh báo] Ô D23 (dòng Cộng, cột 2 — Số hộ nghèo đầu năm) không khớp (đang ghi 1.671) vì ô D9 có lẽ " \
         "ghi sai; sửa D9 thì ô này khớp." in r.stdout
+
+
+def test_only_the_officers_own_sheets_are_named_as_holding_no_known_table(tmp_path):
+    """The sheets the tool adds ('Kiểm tra', its hidden state, 'Biểu đồ', 'Nguồn', 'Tình hình nộp') are not
+    "sheets without a known table"; nor is any hidden sheet. An officer's own visible sheet still is,
+    even one that happens to be called 'Nguồn'."""
+    from macros_py.cli import main
+
+    src = typed_van_quan(tmp_path / "b.xlsx", {"D9": 89})
+    wb = openpyxl.load_workbook(src)
+    wb.create_sheet("Ghi chú")["A1"] = "Số liệu rà soát tháng 3"
+    hidden = wb.create_sheet("Nháp")
+    hidden["A1"], hidden.sheet_state = "tính thử", "hidden"
+    wb.save(src)
+    marked = tmp_path / "danh_dau.xlsx"
+    assert main(["validate", str(src), "--annotate", str(marked)]) == 1
+    assert openpyxl.load_workbook(marked).sheetnames == ["Biểu 01", "Ghi chú", "Nháp", "_giamngheo_danh_dau",
+                                                          "Kiểm tra"]
+    assert validate_file(marked).other_sheets == ["Ghi chú"]
+
+    inbox = blank_inbox(tmp_path / "hop_thu")
+    district = tmp_path / "huyen.xlsx"
+    assert main(["consolidate", str(inbox), "--units", "Yên Phúc;Bình Phúc", "-o", str(district)]) == 0
+    wb = openpyxl.load_workbook(district)
+    assert wb.sheetnames == ["Biểu", "Biểu đồ", "Nguồn", "Tình hình nộp"]
+    assert validate_file(district).other_sheets == []
+    wb["Nguồn"]["A1"] = "Nguồn số liệu của phòng"         # the officer's own sheet of that name
+    wb.save(district)
+    assert validate_file(district).other_sheets == ["Nguồn"]

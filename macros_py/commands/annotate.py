@@ -24,7 +24,8 @@ AUTHOR = "giamngheo"
 # The hidden state sheet, shared with the live painter (excel.py): row 1 names the report
 # sheet, row 2 is this header, then one row per marked cell.
 STATE_HEADER = ("sheet", "cell", "fill", "comment", "author", "our_fill", "our_note")
-REPORT_HEADER = ("STT", "Trang", "Ô", "Mức độ", "Quy tắc", "Nội dung", "Giá trị ghi", "Giá trị đúng")
+REPORT_HEADER = ("STT", "Trang tính", "Ô", "Mức độ", "Quy tắc", "Nội dung", "Giá trị ghi", "Giá trị đúng")
+VALUE_COLUMNS = (7, 8)      # 1-based: the two value columns, right-aligned
 REPORT_TITLE = "KẾT QUẢ KIỂM TRA BIỂU"
 REPORT_TITLE_STYLE = Style(12, bold=True)        # the report's first line; the rest is 11 pt, one font throughout
 NO_FINDINGS = "Không có lỗi nào."
@@ -56,7 +57,6 @@ def plan_marks(findings: list[Finding]) -> list[Mark]:
 @dataclass(frozen=True)
 class ReportRow:
     values: tuple
-    number_format: str     # of the two value columns: the places the message shows
 
 
 def _places(value, decimals: int | None) -> int:
@@ -64,22 +64,23 @@ def _places(value, decimals: int | None) -> int:
     return decimals if decimals is not None else (0 if float(value).is_integer() else 2)
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def report_rows(findings: list[Finding]) -> list[ReportRow]:
     """Rows of the 'Kiểm tra' sheet, most severe first; the rule by its Vietnamese title (the JSON keeps
-    the id); the values rounded as the message shows them (30,87, not 30,872483221)."""
+    the id); the two values written as the message writes them, Vietnamese separators at the message's
+    places ('1.527', '30,87'), whatever the locale of the program that prints them; text the officer
+    typed stays as typed."""
     ordered = sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.sheet, f.row, f.col))
     rows = []
     for i, f in enumerate(ordered, start=1):
-        shown, places = [], 0
-        for v in (f.actual, f.expected):
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
-                places = max(places, _places(v, f.decimals))
-                shown.append(round(float(v), _places(v, f.decimals)))
-            else:
-                shown.append(str(v) if v is not None else None)
-        fmt = "#,##0" + ("." + "0" * places if places else "")
+        pair = (f.actual, f.expected)
+        places = max((_places(v, f.decimals) for v in pair if _is_number(v)), default=0)
+        shown = [format_vi(float(v), places) if _is_number(v) else (None if v is None else str(v)) for v in pair]
         rows.append(ReportRow((i, f.sheet, f.cell, SEVERITY_VI[f.severity], CATALOGUE[f.rule].title, f.message,
-                               *shown), fmt))
+                               *shown)))
     return rows
 
 
@@ -98,11 +99,10 @@ def report_title(findings: list[Finding], source: str | None, when: datetime) ->
 def report_geometry(rows: list[ReportRow], title: list[str]) -> tuple[list[float], dict[int, float]]:
     """Column widths by content that keep the report one A4 landscape page wide (long messages
     wrap), and the height of every row (1-based) that holds its wrapped text."""
-    def text(v, fmt):
-        return format_vi(v, len(fmt.partition(".")[2])) if isinstance(v, float) else ("" if v is None else str(v))
-    texts = [[text(v, r.number_format) for v in r.values] for r in rows] or [[text(v, "") for v in NO_FINDINGS_ROW]]
-    widths = fit_widths([list(col) for col in zip(*texts)], list(REPORT_HEADER))
-    return widths, sheet_heights(title, REPORT_TITLE_STYLE, list(REPORT_HEADER), texts, widths)
+    texts = [["" if v is None else str(v) for v in r.values] for r in rows] or \
+        [["" if v is None else str(v) for v in NO_FINDINGS_ROW]]
+    widths = fit_widths([list(col) for col in zip(*texts)], list(REPORT_HEADER), indent=True)
+    return widths, sheet_heights(title, REPORT_TITLE_STYLE, list(REPORT_HEADER), texts, widths, indent=True)
 
 
 # ---------------------------------------------------------------- openpyxl painter
@@ -181,7 +181,11 @@ def _write_report(report, findings: list[Finding], source: str | None) -> None:
     plain, bold = Font(name=FONT_NAME, size=11), Font(name=FONT_NAME, size=11, bold=True)
     side = Side(style="thin")
     box = Border(left=side, right=side, top=side, bottom=side)
-    wrap_top = Alignment(wrap_text=True, vertical="top")
+    def body_alignment(c: int) -> Alignment:       # STT centred; the rest a little off the borders
+        if c == 1:
+            return Alignment(wrap_text=True, vertical="top", horizontal="center")
+        return Alignment(wrap_text=True, vertical="top", horizontal="right" if c in VALUE_COLUMNS else "left",
+                         indent=1)
     for r, line in enumerate(title, start=1):
         _set_text(report.cell(r, 1), line)
         report.cell(r, 1).font = Font(name=FONT_NAME, size=REPORT_TITLE_STYLE.size, bold=True) if r == 1 else plain
@@ -201,9 +205,7 @@ def _write_report(report, findings: list[Finding], source: str | None) -> None:
                 _set_text(cell, v)
             else:
                 cell.value = v
-                if c > 6 and isinstance(v, float):
-                    cell.number_format = row.number_format
-            cell.font, cell.border, cell.alignment = plain, box, wrap_top
+            cell.font, cell.border, cell.alignment = plain, box, body_alignment(c)
         link = report.cell(r, 3)
         link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{row.values[1]}'!{row.values[2]}")
         link.font = Font(name=FONT_NAME, size=11, color="0563C1", underline="single")
@@ -212,7 +214,7 @@ def _write_report(report, findings: list[Finding], source: str | None) -> None:
             cell = report.cell(head + 1, c)
             if v:
                 _set_text(cell, v)
-            cell.font, cell.border, cell.alignment = plain, box, wrap_top
+            cell.font, cell.border, cell.alignment = plain, box, body_alignment(c)
     for c, width in enumerate(widths, start=1):
         report.column_dimensions[get_column_letter(c)].width = width
     for r, height in heights.items():

@@ -19,8 +19,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..engines.mail import origin
-from .inbox import SAVED_FROM, Part, Source, admin_name, collect, find_unit, guess_unit, read_source, unit_key
-from ..write.layout import Unit, make_layout
+from .inbox import (SAVED_FROM, SAVED_PART, Part, Source, admin_name, collect, find_unit, guess_unit, match_unit,
+                    read_source, unit_key)
+from ..write.layout import Unit, authority, make_layout
 from ..write.xlsx_writer import ListSheet
 
 PARALLEL_FROM = 16   # below this, starting worker processes costs more than it saves
@@ -29,8 +30,6 @@ PARALLEL_FROM = 16   # below this, starting worker processes costs more than it 
 RANK = ("ok", "errors", "empty", "no_year", "other_form", "broken", "missing")
 STATUS_VI = {"ok": "Đạt", "errors": "Có lỗi", "empty": "Gửi biểu trống", "no_year": "Không có biểu năm {year}",
              "other_form": "Gửi biểu khác mẫu", "broken": "Gửi tệp lỗi", "missing": "Chưa nộp"}
-COUNT_VI = {"ok": "Đạt", "errors": "Có lỗi", "empty": "Biểu trống", "no_year": "Không có biểu năm {year}",
-            "other_form": "Biểu khác mẫu", "broken": "Tệp lỗi", "missing": "Chưa nộp"}
 WITH_FIGURES = ("ok", "errors")
 # What a unit of each level sums: a commune its villages, a district its communes.
 SUB_ROWS = {"xã": "các thôn", "phường": "các tổ dân phố", "thị trấn": "các thôn, tổ dân phố", "huyện": "các xã",
@@ -165,7 +164,9 @@ def consolidate(paths: list[Path], *, units: list[str] | None = None, form_id: s
     for s in sources:
         if s.unit is None:
             s.verdict = _verdict(s, kinds[id(s)], None, year, form_id) if kinds[id(s)] in ("broken", "other_form") \
-                else "Không nhận ra đơn vị" + (" trong danh sách" if units else "")
+                else "Không nhận ra đơn vị" + (" trong danh sách" if units else "") + (
+                    f": tiêu đề nêu cùng lúc {', '.join(s.ambiguous)}, không rõ là đơn vị nào (hãy sửa danh sách "
+                    "đơn vị hoặc tiêu đề của biểu)" if s.ambiguous else "")
             result.unknown.append(s)
         else:
             by_unit.setdefault(s.unit, []).append(s)
@@ -194,7 +195,7 @@ def _tie_units(sources: list[Source], kinds: dict[int, str], units: list[str] | 
     (the spelling of the file that will be used), else a file name naming a unit already seen."""
     if units:
         for s in sources:
-            s.unit = find_unit(s.texts, units)
+            s.unit, s.ambiguous = match_unit(s.texts, units)
         return
     spellings: dict[str, list[tuple[int, datetime, str]]] = {}
     for s in sources:
@@ -296,16 +297,16 @@ def _heading(c: Consolidation, what: str, unit: str) -> tuple[str, ...]:
     found = [admin_name(s.part.title) for s in c.used.values()]
     levels = [lv for lv, _ in Counter(f[0] for f in found if f).most_common()]
     return (f"{what}: {get_form(c.form_id).name.upper()} NĂM {year}",
-            f"Đơn vị tổng hợp: {'UBND ' + unit if unit != '……' else '……'}"
+            f"Đơn vị tổng hợp: {'UBND ' + authority(unit) if authority(unit).strip('…. ') else '……'}"
             + (f", từ biểu của các {', '.join(levels)}" if levels else ""),
             f"Lập ngày {_today()}; tổng hợp {used}/{total} đơn vị có số liệu"
             + ("" if c.listed else " (không có danh sách đơn vị: chỉ biết các đơn vị đã gửi tệp)") + ".")
 
 
 def report_sheets(c: Consolidation, unit: str = "……") -> list[ListSheet]:
-    counts = c.counts()
-    tally = "; ".join(f"{COUNT_VI[k].format(year=c.year or '……')}: {n}" for k, n in counts.items()
-                                     if n or k != "other_form") + f" (tổng {len(c.units)})."
+    year = c.year or "……"
+    tally = "; ".join(f"{STATUS_VI[k].format(year=year)}: {n}" for k, n in c.counts().items() if n) \
+        + f" (tổng {len(c.units)} đơn vị)."
     status, highlight = [], set()
     for i, u in enumerate(c.units, start=1):
         s = c.used.get(u) or (c.received.get(u) or [None])[0]
@@ -317,48 +318,65 @@ def report_sheets(c: Consolidation, unit: str = "……") -> list[ListSheet]:
             highlight.add(len(status))
         status.append((i, u, c.status(u), s.name if s else None, _when(s) or None, "\n".join(notes) or None))
     for s in c.unknown:
-        status.append((None, "(không rõ đơn vị)", "Không dùng", s.name, _when(s), s.verdict))
-    sources = []
-    for u in c.units:
-        for s in c.received.get(u, []):
-            sources.append(_source_row(u, s, s is c.used.get(u)))
-    for s in c.unknown:
-        sources.append(_source_row("(không rõ đơn vị)", s, False))
+        status.append((None, UNKNOWN_UNIT, "Không dùng", s.name, _when(s), s.verdict))
+    listed = [(u, s, s is c.used.get(u)) for u in c.units for s in c.received.get(u, [])] + \
+        [(UNKNOWN_UNIT, s, False) for s in c.unknown]
+    mails = [_mail_text(s) for _, s, _ in listed]
+    header, widths = SOURCE_COLUMNS, SOURCE_WIDTHS
+    rows = [_source_row(u, s) for u, s, _ in listed]
+    if any(mails):       # the mail column only when something came by mail
+        at = header.index("Kiểm tra trước khi gửi")
+        header, widths = header[:at] + ("Thư",) + header[at:], widths[:at] + (26,) + widths[at:]
+        rows = [r[:at] + (m,) + r[at:] for r, m in zip(rows, mails)]
     return [
-        ListSheet("Nguồn", ("Đơn vị", "Tệp", "Dùng", "Trang", "Dòng", "Năm của biểu", "Lưu lần cuối",
-                            "Thời điểm theo", "Số lỗi", "Số cảnh báo", "SHA-256", "Người gửi", "Ngày gửi thư",
-                            "Tiêu đề thư", "Kiểm tra trước khi gửi"),
-                  sources, (16, 24, 22, 10, 12, 12, 14, 22, 6, 8, 22, 24, 14, 24, 26),
+        ListSheet("Nguồn", header, rows, widths, hidden=frozenset(range(len(header) - 2, len(header))), page=170,
+                  centre=frozenset(header.index(h) for h in ("Lỗi", "Cảnh báo")),
                   title=_heading(c, "NGUỒN SỐ LIỆU", unit) + (
-                      "Mỗi đơn vị dùng bản lưu sau cùng, theo thời điểm lưu ghi trong tệp (giờ của tệp chỉ khi "
-                      "tệp không ghi).",)),
+                      "Đơn vị nào gửi nhiều bản thì dùng bản lưu sau cùng: xét thời điểm lưu ghi trong tệp; tệp "
+                      "không ghi thời điểm ấy thì xét giờ của tệp trên máy. Mã tệp là 12 ký tự đầu của mã SHA-256 "
+                      "của tệp, để đối chiếu đúng tệp đã dùng.",)),
         ListSheet("Tình hình nộp", ("STT", "Đơn vị", "Tình trạng", "Tệp nhận được", "Lưu lần cuối", "Ghi chú"),
-                  status, (5, 18, 16, 26, 16, 70),
+                  status, (5, 18, 16, 26, 17.5, 70), centre=frozenset({0}),
                   title=_heading(c, "TÌNH HÌNH NỘP BIỂU", unit) + (tally,), highlight=frozenset(highlight)),
     ]
 
 
-def _source_row(unit: str, s: Source, used: bool) -> tuple:
+UNKNOWN_UNIT = "(không rõ đơn vị)"
+# "Nguồn": what an officer reads on paper, then (hidden, never printed) the full file hash and the part
+# of the file the saved time was read from, for whoever checks by machine.
+SOURCE_COLUMNS = ("Đơn vị", "Tệp", "Dùng", "Trang tính, dòng", "Năm của biểu", "Lưu lần cuối", "Thời điểm theo",
+                  "Lỗi", "Cảnh báo", "Mã tệp", "Kiểm tra trước khi gửi", "SHA-256", "Thời điểm đọc từ")
+SOURCE_WIDTHS = (18, 24, 24, 18, 14, 11, 14, 5, 8.5, 13.5, 18, 66, 40)
+
+
+def _source_row(unit: str, s: Source) -> tuple:
     from ..core.years import WHERE
 
     part = s.part
     if part is None:
-        rows = sheet = year = None
+        where = year = None
     else:
-        sheet = part.sheet
         year = f"{part.year} ({WHERE[part.year_from]})" if part.year else "không ghi năm"
         if part.summed:
             rows = f"{part.rows[0]}–{part.rows[-1]} (cộng {len(part.rows)} dòng)"
         elif part.only_total:
             rows = f"{part.rows[0]} (dòng Cộng)"
         else:
-            rows = ", ".join(map(str, part.rows)) or None
+            rows = ", ".join(map(str, part.rows))
+        where = f"'{part.sheet}', dòng {rows}" if rows else f"'{part.sheet}'"
+    how = s.saved_from if s.saved else "file"
+    return (unit, s.name, s.verdict, where, year, _when(s), SAVED_FROM[how], part.errors if part else None,
+            part.warnings if part else None, s.sha256[:12] or None, s.checked, s.sha256 or None, SAVED_PART[how])
+
+
+def _mail_text(s: Source) -> str | None:
+    """'Xã Yên Phúc <yenphuc@…>, 05/04/2021 08:00: Biểu giảm nghèo': who sent the mail, when, its subject."""
     o = origin(s.path)
-    mail = (o.sender, o.date.astimezone().strftime("%d/%m/%Y %H:%M") if o.date else None, o.subject) if o \
-        else (None, None, None)
-    return (unit, s.name, s.verdict, sheet, rows, year, _when(s), SAVED_FROM[s.saved_from] if s.saved else
-            SAVED_FROM["file"], part.errors if part else None, part.warnings if part else None, s.sha256 or None,
-            *mail, s.checked)
+    if o is None:
+        return None
+    when = o.date.astimezone().strftime("%d/%m/%Y %H:%M") if o.date else None
+    head = ", ".join(p for p in (o.sender, when) if p)
+    return (f"{head}: {o.subject}" if head and o.subject else head or o.subject) or None
 
 
 def layout_units(c: Consolidation) -> list[Unit]:
@@ -384,7 +402,7 @@ def layout_units(c: Consolidation) -> list[Unit]:
 def coverage_texts(c: Consolidation, total_label: str) -> tuple[str, str | None]:
     """The line under the title, and the total row's label when the table is not complete."""
     done, total, partial = len(c.used), len(c.units), c.partial_units
-    line = f"Tổng hợp {done}/{total} đơn vị đã nộp, ngày {_today()}"
+    line = f"Tổng hợp {done}/{total} đơn vị có số liệu, ngày {_today()}"
     if partial:
         line += "; biểu của " + ", ".join(
             f"{u} chỉ gồm {c.used[u].part.coverage[0]}/{c.used[u].part.coverage[1]} đơn vị" for u in partial)
@@ -403,14 +421,46 @@ def write_consolidation(c: Consolidation, out: Path, *, force: bool = False, yea
     year = year if year not in (None, "") else (c.year or "……")
     layout = make_layout(form, layout_units(c), year=year, unit=unit, title=title)
     layout.coverage, layout.total_label = coverage_texts(c, form.total_label)
+    sheets = report_sheets(c, unit)
     with atomic_output(out, force) as tmp:
-        write_new_workbook(layout, tmp, report_sheets(c, unit), charts=charts)
+        layout.legend = legend_text(layout.units, False)
+        write_new_workbook(layout, tmp, sheets, charts=charts)
+        if _rule_breaks(tmp):       # the table's own live colours show: say what they mean too
+            layout.legend = legend_text(layout.units, True)
+            write_new_workbook(layout, tmp, sheets, charts=charts)
+
+
+def legend_text(units: list[Unit], rule_breaks: bool) -> str | None:
+    """The line under the table saying what each of its colours means (cell notes do not print),
+    naming only the colours the table has; None when it has none."""
+    parts = []
+    if any(u.note for u in units):
+        parts.append("tên đơn vị tô vàng — số liệu của đơn vị cần xem lại (lý do ghi ở trang 'Tình hình nộp')")
+    if any(u.flagged for u in units):
+        parts.append("ô số tô vàng — dòng Cộng của đơn vị ghi sai, đã dùng số cộng các dòng chi tiết")
+    if rule_breaks:
+        parts.append("ô chữ đỏ nền hồng (lỗi), chữ nâu nền vàng (cảnh báo) — số liệu sai quy tắc của biểu, bảng tự "
+                     "tô theo số liệu ('giamngheo validate' nêu từng ô)")
+    return "Chú thích màu: " + "; ".join(parts) + "." if parts else None
+
+
+def _rule_breaks(path: Path) -> bool:
+    """Does the written table break a rule of its form (its conditional formatting then colours cells)?"""
+    from ..engines.file import read_grids
+    from .validate import validate_grids
+
+    result = validate_grids(str(path), [g for g in read_grids(path) if g.name == "Biểu"])
+    return any(f.severity in ("error", "warning") and f.rule not in ROW_FINDINGS for s in result.sheets
+               for f in s.findings)
+
+
+ROW_FINDINGS = ("unit-no-figures",)     # said of a whole row (a unit that has not reported): no cell is coloured
 
 
 def render_text(c: Consolidation) -> str:
     year = f"năm {c.year}" + (" (suy ra từ các biểu nhận được)" if c.year_inferred else "") if c.year \
         else "không rõ năm"
-    lines = [f"Biểu: {c.form_id}; {year}; {len(c.used)}/{len(c.units)} đơn vị đã nộp."]
+    lines = [f"Biểu: {c.form_id}; {year}; {len(c.used)}/{len(c.units)} đơn vị có số liệu."]
     if not c.listed:
         lines.append("Không có danh sách đơn vị (--units): chỉ biết các đơn vị đã gửi tệp.")
     for kind in RANK[2:]:

@@ -47,22 +47,64 @@ def unit_key(name: object) -> str:
 
 
 @lru_cache(maxsize=8)
-def _keyed(units: tuple[str, ...]) -> list[tuple[str, str, str]]:
-    """(key, folded name, name) of each listed unit, computed once per list, not once per file."""
-    return [(unit_key(u), fold(u), u) for u in units]
+def _keyed(units: tuple[str, ...]) -> list[tuple[str, str, str, str]]:
+    """(key, folded name, level, name) of each listed unit, computed once per list, not once per file;
+    the level is the administrative word the listed name starts with ('thi tran'), if any."""
+    out = []
+    for u in units:
+        key, full = unit_key(u), fold(u)
+        out.append((key, full, _LEVELS.get(full[:len(full) - len(key)].strip(), ""), u))
+    return out
+
+
+# Administrative words as folded, and the level each names (abbreviations included).
+_LEVELS = {"xa": "xa", "phuong": "phuong", "thi tran": "thi tran", "tt": "thi tran", "huyen": "huyen",
+           "thi xa": "thi xa", "tx": "thi xa", "thanh pho": "thanh pho", "tp": "thanh pho", "tinh": "tinh"}
+
+
+def named_units(text: str, units: list[str]) -> list[str]:
+    """The listed units a text names. A name inside a longer named one does not count ('Văn Quan' in
+    'thị trấn Văn Quan' when both are listed), nor a name after another level's word ('huyện Văn
+    Quan' for the listed 'Thị trấn Văn Quan'); a unit whose whole name is an administrative word
+    ('Thị Trấn') counts only when no real name is named."""
+    hay = f" {fold(text)} "
+    hits = []
+    for key, full, level, u in _keyed(tuple(units)):
+        if not key:
+            continue
+        for needle in dict.fromkeys((full, key)):      # the listed name with its level word, then without
+            start = hay.find(f" {needle} ")
+            while start >= 0:
+                before = hay[:start + 1]
+                said = next((lv for w, lv in _LEVELS.items() if before.endswith(f" {w} ")), "")
+                if not (needle == key and level and said and said != level):
+                    hits.append((start, start + len(needle) + 1, _is_admin_word(key), u))
+                start = hay.find(f" {needle} ", start + 1)
+    if any(not admin for *_, admin, _ in hits):
+        hits = [h for h in hits if not h[2]]
+    inside = {h[3] for h in hits for o in hits if o[3] != h[3] and o[0] <= h[0] and h[1] <= o[1]
+              and (o[1] - o[0]) > (h[1] - h[0])}
+    return list(dict.fromkeys(u for *_, u in sorted(hits) if u not in inside))      # in the text's order
+
+
+def match_unit(texts: list[str], units: list[str]) -> tuple[str | None, list[str]]:
+    """The listed unit the texts name (title first, then sheet, then file name), and, when none
+    does, the candidates of a text that named several. A merged commune's title naming three
+    former communes is none of them, and a file name naming one of the three does not make it
+    that one (its figures are the three's)."""
+    candidates: list[str] = []
+    for text in texts:
+        found = [u for u in named_units(text, units) if u not in candidates]
+        if len(found) == 1:
+            return found[0], []
+        if len(found) > 1 and not candidates:
+            candidates = found
+    return None, candidates
 
 
 def find_unit(texts: list[str], units: list[str]) -> str | None:
-    """The listed unit named in the texts (title first, then sheet, then file name); longest wins."""
-    keyed = _keyed(tuple(units))
-    for text in texts:
-        hay = f" {fold(text)} "
-        # A unit whose whole name is an administrative word ("Thị Trấn") ranks below a real name.
-        hits = [(not _is_admin_word(k), len(k), u) for k, full, u in keyed
-                if k and (f" {k} " in hay or f" {full} " in hay)]
-        if hits:
-            return max(hits)[2]
-    return None
+    """The listed unit named in the texts; None when none, or only ambiguously, is named."""
+    return match_unit(texts, units)[0]
 
 
 def _is_admin_word(key: str) -> bool:
@@ -120,10 +162,11 @@ def collect(paths: list[Path]) -> tuple[list[Path], list[str]]:
 
 _CORE_MODIFIED = re.compile(r"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>")
 _ODF_DATE = re.compile(r"<dc:date>([^<]+)</dc:date>")
-SAVED_FROM = {"core": "thời điểm lưu ghi trong tệp (docProps/core.xml, modified)",
-              "meta": "thời điểm lưu ghi trong tệp (meta.xml, dc:date)",
-              "ole": "thời điểm lưu ghi trong tệp (SummaryInformation, lưu lần cuối)",
-              "file": "giờ của tệp trên máy (tệp không ghi thời điểm lưu)"}
+# Which time ranked a received version, said plainly ("Nguồn" prints it), and where in the file it was read.
+SAVED_FROM = {"core": "thời điểm lưu trong tệp", "meta": "thời điểm lưu trong tệp",
+              "ole": "thời điểm lưu trong tệp", "file": "giờ của tệp trên máy"}
+SAVED_PART = {"core": "docProps/core.xml (modified)", "meta": "meta.xml (dc:date)",
+              "ole": "SummaryInformation (lưu lần cuối)", "file": "giờ sửa tệp trên máy (tệp không ghi thời điểm lưu)"}
 
 
 def _iso_time(text: str) -> datetime | None:
@@ -214,6 +257,7 @@ class Source:
     part: Part | None = None                # the table consolidation takes, if any
     verdict: str = ""                       # set by consolidation: why this file is (not) used
     checked: str | None = None              # checked before sending? (write/stamp.py verdict)
+    ambiguous: list[str] = field(default_factory=list)   # listed units a title named together (set by consolidation)
 
     @property
     def name(self) -> str:

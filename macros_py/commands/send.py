@@ -35,6 +35,7 @@ class Copy:
     year: str
     unit: str
     form_name: str
+    sender: str = ""         # who sends, as an office writes it: "UBND xã Yên Phúc" (from the table's title)
 
     @property
     def subject(self) -> str:
@@ -44,7 +45,7 @@ class Copy:
         s = self.stamp
         when = s.checked_at.strftime("%d/%m/%Y %H:%M")
         return (f"Kính gửi {to or '……'},\n\n"
-                f"{self.unit} gửi {self.form_name} năm {self.year} (tệp đính kèm: {self.path.name}).\n"
+                f"{self.sender or self.unit} gửi {self.form_name} năm {self.year} (tệp đính kèm: {self.path.name}).\n"
                 f"Biểu đã được kiểm tra bằng giamngheo {s.version} lúc {when}: {s.errors} lỗi, "
                 f"{s.warnings} cảnh báo, {s.notes} lưu ý.\n\nTrân trọng.\n")
 
@@ -70,16 +71,35 @@ def check(src: Path) -> tuple[FileResult, list]:
     return result, grids
 
 
+def _title_text(result: FileResult, grids: list, *, header: bool = True) -> tuple[str, object]:
+    """The text above the first table (its title, and with `header` its column headers; one line per
+    cell) and its sheet."""
+    first = result.sheets[0]
+    grid = next(g for g in grids if g.name == first.name)
+    last = first.table.numbering_row if header else first.table.header_top
+    return "\n".join(str(grid.value(r, c)) for r in range(1, last)
+                     for c in range(1, grid.ncols + 1) if isinstance(grid.value(r, c), str)), grid
+
+
 def _year_and_unit(src: Path, result: FileResult, grids: list) -> tuple[str, str]:
     from .inbox import clean_file_name, guess_unit
 
-    first = result.sheets[0]
-    grid = next(g for g in grids if g.name == first.name)
-    above = " ".join(str(grid.value(r, c)) for r in range(1, first.table.numbering_row)   # title and header
-                     for c in range(1, grid.ncols + 1) if isinstance(grid.value(r, c), str))
+    above, grid = _title_text(result, grids)
     year = re.search(r"\b(?:19|20)\d\d\b", above)
     unit = guess_unit([above, grid.name, clean_file_name(src)]) or clean_file_name(src)
     return (year.group(0) if year else str(datetime.now().year)), unit
+
+
+def sender_name(result: FileResult, grids: list) -> str:
+    """'UBND xã Yên Phúc' from a title naming the office ('UBND XÃ YÊN PHÚC', '… của UBND xã Yên Phúc');
+    '' when the title names none."""
+    from .inbox import admin_name
+
+    for line in _title_text(result, grids, header=False)[0].split("\n"):
+        found = admin_name(line)
+        if found:
+            return f"UBND {found[0]} {found[1]}"
+    return ""
 
 
 def copy_name(src: Path, checked: tuple[FileResult, list]) -> str:
@@ -112,7 +132,7 @@ def make_copy(src: Path, out_dir: Path, *, force: bool = False, checked: tuple[F
     clear_workbook(wb)
     stamps.apply(wb, stamp)
     save_copy(wb, src, out, force, cached_values.from_grids(grids))
-    return Copy(out, stamp, result, year, unit, result.sheets[0].table.form.name)
+    return Copy(out, stamp, result, year, unit, result.sheets[0].table.form.name, sender_name(result, grids))
 
 
 # ---------------------------------------------------------------- the recipient, set once

@@ -27,7 +27,11 @@ def read_units(source: str | None, form: Form, blank_rows: int = 10) -> list[Uni
     if not source:
         return [Unit("") for _ in range(blank_rows)]
     path = Path(source)
-    if path.suffix.lower() in (".csv", ".txt") or path.exists():
+    try:
+        exists = path.exists()
+    except OSError:         # a long ';'-separated list is too long to be a file name
+        exists = False
+    if path.suffix.lower() in (".csv", ".txt") or exists:
         if not path.is_file():
             raise UnitListError(f"Không tìm thấy tệp danh sách đơn vị '{source}'.")
         try:

@@ -5,6 +5,7 @@ added, never renamed or removed.
 """
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +35,7 @@ class FileResult:
     status: str                     # ok | unreadable | no_form
     error: str | None = None
     sheets: list[SheetResult] = field(default_factory=list)
-    other_sheets: list[str] = field(default_factory=list)   # sheets holding no known form
+    other_sheets: list[str] = field(default_factory=list)   # the officer's visible sheets holding no known form
     checked: str | None = None      # checked before it was sent? (the stamp's verdict, write/stamp.py)
 
     def to_json(self) -> dict:
@@ -46,13 +47,29 @@ class FileResult:
         return sum(1 for s in self.sheets for f in s.findings if f.severity == severity)
 
 
+# The sheets the tool itself adds beside a table, by name (an officer's own sheet of that name gets
+# " (2)") and the first words of their title line, which the writers put in A1.
+TOOL_SHEETS = {"Biểu đồ": "Biểu đồ: ", "Nguồn": "NGUỒN SỐ LIỆU: ", "Tình hình nộp": "TÌNH HÌNH NỘP BIỂU: ",
+               "Kiểm tra": "KẾT QUẢ KIỂM TRA BIỂU"}
+_COPY_SUFFIX = re.compile(r" \(\d+\)$")
+
+
+def tool_sheet(grid) -> bool:
+    """A sheet giamngheo wrote beside a table (charts, sources, completeness, check report)."""
+    marker = TOOL_SHEETS.get(_COPY_SUFFIX.sub("", grid.name))
+    first = grid.value(1, 1)
+    return marker is not None and isinstance(first, str) and first.startswith(marker)
+
+
 def validate_grids(path: str, grids) -> FileResult:
     result = FileResult(path, "ok")
     empty = []
     for grid in grids:
-        table = locate(grid)
+        own = tool_sheet(grid)
+        table = None if own else locate(grid)
         if table is None or not table.unit_rows:     # a table without unit rows is never "no errors"
-            result.other_sheets.append(grid.name)
+            if not grid.hidden and not own:     # only the officer's own visible sheets are worth naming
+                result.other_sheets.append(grid.name)
             if table is not None:
                 empty.append(no_units_message(table))
         else:

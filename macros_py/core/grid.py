@@ -96,6 +96,7 @@ class Grid:
     knows_formulas: bool = False   # False when the engine cannot tell formulas from typed values (.xls, .ods)
     facts: CellFacts | None = None  # the file engine's flat formula flags and styles (formula text not kept)
     knows_formats: bool = False    # False when number formats are unknown (.xls/.ods via calamine, live Excel)
+    hidden: bool = False            # a hidden (or very hidden) sheet: never shown to officers
 
     @property
     def nrows(self) -> int:

@@ -66,10 +66,11 @@ def check_package(path: Path) -> None:
         raise WorkbookError(f"Tệp '{path.name}' bị hỏng hoặc không phải tệp Excel.") from exc
 
 
-def _calamine_values(path: Path) -> dict[str, list[list]]:
+def _calamine_values(path: Path) -> tuple[dict[str, list[list]], set[str]]:
+    """Every sheet's values by name, and the names of the hidden sheets."""
     from python_calamine import CalamineWorkbook
 
-    from python_calamine import PasswordError
+    from python_calamine import PasswordError, SheetVisibleEnum
 
     try:
         wb = CalamineWorkbook.from_path(str(path))
@@ -80,7 +81,8 @@ def _calamine_values(path: Path) -> dict[str, list[list]]:
                 raise WorkbookError(f"Trang '{name}' của tệp '{path.name}' quá lớn ({sheet.height} dòng × "
                                     f"{sheet.width} cột) để là một biểu.")
             out[name] = sheet.to_python(skip_empty_area=False)
-        return out
+        hidden = {m.name for m in wb.sheets_metadata if m.visible != SheetVisibleEnum.Visible}
+        return out, hidden
     except WorkbookError:
         raise
     except PasswordError:
@@ -95,8 +97,8 @@ def read_grids(path: Path, *, with_formulas: bool = True, formula_text: bool = F
     sheet's XML; the formulas' text only with `formula_text`, for the few callers that need it)."""
     path = Path(path)
     check_readable(path)
-    values = _calamine_values(path)
-    grids = {name: Grid(name, rows) for name, rows in values.items()}
+    values, hidden = _calamine_values(path)
+    grids = {name: Grid(name, rows, hidden=name in hidden) for name, rows in values.items()}
     if with_formulas and path.suffix.lower() in OPENPYXL_SUFFIXES:
         add_sheet_facts(path, grids, formula_text)
     return list(grids.values())

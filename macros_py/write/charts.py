@@ -22,6 +22,7 @@ from ..forms import formulas, notation
 from ..forms.notation import Expr
 from ..forms.spec import Chart, Form
 from .layout import Layout
+from .text_fit import Style, wrap
 
 CHART_SHEET = "Biểu đồ"
 FONT = "Times New Roman"
@@ -31,6 +32,14 @@ CHART_COLUMNS = 12                # default columns (64 px) the charts span; dat
 ROW_PX = 20                       # xlsxwriter's default row height in pixels
 PAGE_ROWS = 56                    # rows of one A4 portrait page at the scale that fits the charts' width
 FIRST_ROW = 2                     # 0-based: a title line and a blank line above the first chart
+CHART_FRAME = 120                 # pixels of a chart that are not bars: title, value axis, its title, legend
+LABEL_STYLE = Style(9)            # the category axis' unit names
+LABEL_PX = 180                    # the width LibreOffice gives a category name before wrapping it
+LINE_PX = 14                      # one line of a 9 pt name
+BLANK_NOTE = "Chưa có số liệu: các biểu đồ của trang này tự vẽ khi nhập số liệu vào trang '{sheet}'."
+FILLED_NOTE = ("Các biểu đồ của trang này vẽ theo số liệu ở trang '{sheet}'. Tệp được tạo khi chưa có số liệu nên "
+               "vùng in của trang này chỉ gồm hai dòng đầu: để in biểu đồ, bỏ vùng in (Page Layout › Print Area › "
+               "Clear Print Area).")
 MISSING_KEY = -1e6                # sort key of a unit whose figure is not there yet (sorts last)
 TIE_DIVISOR = 10_000_000          # unit i's key is lowered by i / TIE_DIVISOR: equal figures keep table order
 
@@ -84,6 +93,17 @@ def _number_format(decimals: int) -> str:
     return "#,##0" + ("." + "0" * decimals if decimals else "")
 
 
+def category_px(names: list[str], series: int) -> int:
+    """Height per unit so LibreOffice and Excel show every name (they skip names that would overlap):
+    room for the unit's bars and for its name wrapped over as many lines as the longest one needs."""
+    lines = max((len(wrap(n, LABEL_PX, LABEL_STYLE)) for n in names), default=1)
+    return max(20, series * 9 + 6, lines * LINE_PX + 6)
+
+
+def chart_height(names: list[str], series: int) -> int:
+    return max(300, CHART_FRAME + len(names) * category_px(names, series))
+
+
 def write_charts(wb, layout: Layout, table_sheet: str) -> None:
     """Add the sheet "Biểu đồ" with the form's charts over the units of `table_sheet`; a form
     without charts, or a table without units, gets no sheet."""
@@ -99,6 +119,13 @@ def write_charts(wb, layout: Layout, table_sheet: str) -> None:
     f_text = wb.add_format({"font_name": FONT, "border": 1})
     f_key = wb.add_format({"font_name": FONT})
     ws.write_string(0, 0, f"Biểu đồ: {layout.title}", f_title)
+    blank = not any(v is not None for u in layout.units for v in u.inputs.values())
+    if blank:       # a template: say so, in a line that follows the figures (it is a formula)
+        inputs = ",".join(f"{src}!{letters[c.number]}{rows[0]}:{letters[c.number]}{rows[-1]}"
+                          for c in form.columns if c.is_number and formulas.row_expr(c) is None)
+        note = BLANK_NOTE.format(sheet=table_sheet)
+        ws.write_formula(1, 0, f'=IF(COUNT({inputs})=0,"{note}","{FILLED_NOTE.format(sheet=table_sheet)}")',
+                         wb.add_format({"font_name": FONT, "italic": True}), note)
 
     inputs = [u.inputs for u in layout.units]
     values = [layout.row_values(u) for u in layout.units]
@@ -164,20 +191,23 @@ def write_charts(wb, layout: Layout, table_sheet: str) -> None:
                                  f_nums[j], "#N/A" if value is None else value)
 
         shown = min(n, MAX_CHART_UNITS)
-        height = max(300, 100 + shown * max(20, m * 9 + 6))   # room for every unit's name
+        height = chart_height([layout.units[i].name for i in order[:shown]], m)
         title = chart.title if shown == n else f"{chart.title} ({shown} đơn vị đứng đầu trong {n})"
         span = -(-height // ROW_PX) + 1
         if top > page_top + FIRST_ROW and top + span - page_top > PAGE_ROWS:   # never cut a chart in two
             breaks.append(top)
             page_top = top
+            top += 1            # a blank row at the top of the page: no edge of the chart at the foot of the last
         ws.insert_chart(top, 0, _bar_chart(wb, title, chart, series, (first, first + shown - 1, data_col), height),
                         {"object_position": 1})
         top += span
     ws.set_h_pagebreaks(breaks)
-    ws.print_area(0, 0, top, CHART_COLUMNS - 1)
+    # A template prints its title and the line saying charts come with the figures, not pages of empty charts.
+    ws.print_area(0, 0, 1 if blank else top, CHART_COLUMNS - 1)
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
     ws.center_horizontally()
+    ws.set_footer(f'&C&"{FONT},Regular"Trang &P/&N')
 
 
 def _bar_chart(wb, title: str, chart: Chart, plans: list[SeriesPlan], block: tuple[int, int, int], height: int):
@@ -197,7 +227,7 @@ def _bar_chart(wb, title: str, chart: Chart, plans: list[SeriesPlan], block: tup
     bar.set_title({"name": title, "name_font": {"name": FONT, "size": 12, "bold": True}})
     # In a bar chart xlsxwriter's x axis is the horizontal value axis, y the category axis.
     bar.set_x_axis({"name": chart.axis, "name_font": dict(font, bold=False), "num_font": font,
-                    "num_format": _number_format(max(p.decimals for p in plans))})
+                    "num_format": "General"})        # 0, 2, 4 … (or 0.5, 1 …): no decimals that say nothing
     bar.set_y_axis({"name": chart.category_axis, "name_font": dict(font, bold=False), "num_font": font,
                     "reverse": True, "crossing": "max", "interval_unit": 1})   # largest on top, the value axis still below
     bar.set_legend({"position": "bottom", "font": font})

@@ -5,13 +5,15 @@ Excel engine both paint from a Layout.
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from ..core.coords import column_letter
 
 from ..forms import formulas
 from ..forms.spec import Form
-from .text_fit import Style, TextBox, content_width, fit_row_heights
+from .text_fit import CELL_PADDING_PX, Style, TextBox, balance, column_px, content_width, fit_row_heights, wrap
 
 TITLE_ROW = 1
 SUBTITLE_ROW = 2
@@ -22,6 +24,12 @@ TITLE_STYLE = Style(13, bold=True)
 SUBTITLE_STYLE = Style(11, italic=True)
 HEADER_STYLE = Style(11, bold=True)
 NUMBERING_STYLE = Style(9, italic=True)
+BODY_STYLE = Style(11)
+TOTAL_STYLE = Style(11, bold=True)
+LEGEND_STYLE = Style(11, italic=True)
+UNIT_WIDTH_CAP = 24     # characters: a longer unit name wraps in its cell rather than widening the whole table
+_AUTHORITY = re.compile(r"^\s*(?:ubnd|ủy ban nhân dân|uỷ ban nhân dân)\s+", re.IGNORECASE)
+_LEVEL = re.compile(r"^(xã|phường|thị trấn|thị xã|thành phố|huyện|quận|tỉnh)(?=\s)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,40 @@ class Layout:
     unit: str = ""           # who makes the table ("huyện Văn Quan"), for titles of sheets beside it
     coverage: str | None = None      # the line under the title of a consolidation
     total_label: str | None = None   # e.g. "Cộng (12/17 đơn vị)"; the form's own label when None
+    year: int | str = "……"           # fills "{year}" and "{period}" (plan_period) in the form's header texts
+    legend: str | None = None        # the line under the table saying what its colours mean
+
+    @property
+    def total_text(self) -> str:
+        return self.total_label or self.form.total_label
+
+    @property
+    def legend_row(self) -> int:
+        return self.total_row + 2        # a blank row between the table and its legend
+
+    @property
+    def printed_title(self) -> str:
+        """The title as printed: lines balanced, never one word left alone on the last line."""
+        return balance(self.title, self.span_px(1, self.width), TITLE_STYLE)
+
+    def span_px(self, first: int, last: int, widths: list[float] | None = None) -> float:
+        """The width text can use across columns first..last (1-based)."""
+        widths = widths or self.column_widths()
+        return sum(column_px(widths[c - 1]) for c in range(first, last + 1)) - CELL_PADDING_PX
+
+    def total_span(self, widths: list[float] | None = None) -> tuple[int, int]:
+        """Columns (1-based) the total row's label spans: the unit column when the label fits there,
+        else every label column around it, merged (STT and unit name)."""
+        widths = widths or self.column_widths()
+        unit = self.form.position(self.form.unit_column.number) + 1
+        if len(wrap(self.total_text, self.span_px(unit, unit, widths), TOTAL_STYLE)) == 1:
+            return unit, unit
+        first = last = unit
+        while first > 1 and not self.form.columns[first - 2].is_number:
+            first -= 1
+        while last < self.width and not self.form.columns[last].is_number:
+            last += 1
+        return first, last
 
     @property
     def width(self) -> int:
@@ -101,6 +143,10 @@ class Layout:
     def letters(self) -> dict[str, str]:
         return {c.number: column_letter(i + 1) for i, c in enumerate(self.form.columns)}
 
+    def _fill(self, text: str) -> str:
+        """A header text with the plan year and its programme period written in."""
+        return text.format(year=self.year, period=plan_period(self.year)) if "{" in text else text
+
     def header_cells(self) -> list[HeaderCell]:
         """Group headers across their columns; each leaf header fills down to the last header row."""
         form, last = self.form, HEADER_TOP + self.form.header_depth - 1
@@ -108,17 +154,17 @@ class Layout:
         deepest = {c.number: 0 for c in form.columns}
         for g in form.groups:
             a, b = form.position(g.first) + 1, form.position(g.last) + 1
-            cells.append(HeaderCell(HEADER_TOP + g.level - 1, a, b, HEADER_TOP + g.level - 1, g.label))
+            cells.append(HeaderCell(HEADER_TOP + g.level - 1, a, b, HEADER_TOP + g.level - 1, self._fill(g.label)))
             for c in form.columns[a - 1:b]:
                 deepest[c.number] = max(deepest[c.number], g.level)
         for i, c in enumerate(form.columns):
-            cells.append(HeaderCell(HEADER_TOP + deepest[c.number], i + 1, i + 1, last, c.header))
+            cells.append(HeaderCell(HEADER_TOP + deepest[c.number], i + 1, i + 1, last, self._fill(c.header)))
         return cells
 
     def text_boxes(self) -> list[TextBox]:
         """Title, subtitle, header and numbering cells with the style each is written in."""
         last = self.width
-        boxes = [TextBox(TITLE_ROW, TITLE_ROW, 1, last, self.title, TITLE_STYLE),
+        boxes = [TextBox(TITLE_ROW, TITLE_ROW, 1, last, self.printed_title, TITLE_STYLE),
                  TextBox(SUBTITLE_ROW, SUBTITLE_ROW, 1, last, self.subtitle, SUBTITLE_STYLE)]
         boxes += [TextBox(h.row, h.last_row, h.first_col, h.last_col, h.label, HEADER_STYLE)
                   for h in self.header_cells()]
@@ -126,16 +172,31 @@ class Layout:
                   for i, c in enumerate(self.form.columns)]
         return boxes
 
+    def body_boxes(self) -> list[TextBox]:
+        """The unit names and the total label that wrap (a long merged commune's name), and the legend."""
+        widths = self.column_widths()
+        unit = self.form.position(self.form.unit_column.number) + 1
+        width = self.span_px(unit, unit, widths)
+        boxes = [TextBox(row, row, unit, unit, u.name, BODY_STYLE) for u, row in zip(self.units, self.unit_rows)
+                 if len(wrap(u.name, width, BODY_STYLE)) > 1]
+        first, last = self.total_span(widths)
+        if len(wrap(self.total_text, self.span_px(first, last, widths), TOTAL_STYLE)) > 1:
+            boxes.append(TextBox(self.total_row, self.total_row, first, last, self.total_text, TOTAL_STYLE))
+        if self.legend:
+            boxes.append(TextBox(self.legend_row, self.legend_row, 1, self.width, self.legend, LEGEND_STYLE))
+        return boxes
+
     def column_widths(self) -> list[float]:
-        """The form's widths, the unit column widened to the longest name (a name never runs into the
-        figures beside it; the total row's label is bold)."""
+        """The form's widths, the unit column widened to the longest name and the total label (a name
+        never runs into the figures beside it) up to UNIT_WIDTH_CAP: longer names wrap."""
         names = [u.name for u in self.units]
-        return [max(c.width, content_width(names, Style()), content_width([self.form.total_label], Style(bold=True)))
-                if c.role == "unit" else c.width for c in self.form.columns]
+        need = max(content_width(names, BODY_STYLE), content_width([self.total_text], TOTAL_STYLE))
+        return [max(c.width, min(need, UNIT_WIDTH_CAP)) if c.role == "unit" else c.width for c in self.form.columns]
 
     def row_heights(self) -> dict[int, float]:
-        """Heights (points) of the rows above the units, so wrapped header text fits its cells."""
-        return fit_row_heights(self.text_boxes(), self.column_widths())
+        """Heights (points) of the rows whose text wraps: header rows (merged cells never grow by
+        themselves), long unit names, a long total label, the legend."""
+        return fit_row_heights(self.text_boxes() + self.body_boxes(), self.column_widths())
 
     def body(self) -> list["RowContent"]:
         """Every unit row and the total row, cell by cell, as any painter writes them."""
@@ -191,7 +252,33 @@ def _shows_nothing_without_inputs(column, formula: str, ref) -> str:
     return f'=IF(COUNT({",".join(refs)})<{len(refs)},"",{formula[1:]})'
 
 
+def plan_period(year: int | str) -> str:
+    """The poverty standard's period a plan year falls in, as plans name it ("giai đoạn 2022 - 2025"):
+    2016 - 2020 (kept through 2021), 2022 - 2025, then five-year periods from 2026; "……" for no year."""
+    try:
+        y = int(str(year).strip())
+    except ValueError:
+        return "……"
+    if 2016 <= y <= 2021:
+        return "2016 - 2020"
+    if 2022 <= y <= 2025:
+        return "2022 - 2025"
+    start = 2026 + (y - 2026) // 5 * 5
+    return f"{start} - {start + 4}"
+
+
+def authority(unit: str) -> str:
+    """What follows "UBND" in a title: 'Ủy ban nhân dân huyện Văn Quan' → 'huyện Văn Quan',
+    'Thị trấn Văn Quan' → 'thị trấn Văn Quan' (the administrative word in lower case, as written
+    after "UBND"); the unit's own name is kept as typed."""
+    text = re.sub(r"\s+", " ", unicodedata.normalize("NFC", str(unit))).strip()
+    while (stripped := _AUTHORITY.sub("", text, count=1)) != text:
+        text = stripped
+    return _LEVEL.sub(lambda m: m.group(1).lower(), text, count=1)
+
+
 def make_layout(form: Form, units: list[Unit], *, year: int | str = "……", unit: str = "……",
                 title: str | None = None) -> Layout:
-    fill = {"year": year, "unit": unit}
-    return Layout(form, units, title or form.title.format(**fill), form.subtitle.format(**fill), str(unit))
+    unit = authority(unit) or "……"
+    fill = {"year": year, "unit": unit, "period": plan_period(year)}
+    return Layout(form, units, title or form.title.format(**fill), form.subtitle.format(**fill), unit, year=year)

@@ -47,6 +47,7 @@ SAFETY = 1.05         # Excel's hinted glyphs run a little wider than the font's
 LINE = 1.2            # line pitch per point of font size (the font's ascent and descent are 1.107 em)
 ROW_PADDING_PT = 3.0
 DEFAULT_ROW_PT = 15.0
+INDENT_PX = 12        # one indent level (Excel: about three spaces of the font), as report cells use it
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class TextBox:
     last_col: int
     text: str
     style: Style
+    indent_px: float = 0      # an indented cell keeps this much room off its border
 
 
 def _advance(ch: str, table: dict[str, int]) -> int:
@@ -112,6 +114,22 @@ def wrap(text: str, width_px: float, style: Style) -> list[str]:
     return lines
 
 
+def balance(text: str, width_px: float, style: Style) -> str:
+    """`text` with line breaks that share it evenly over the lines it wraps to anyway, when wrapping
+    would leave a short last line (a title ending in '2026' alone); else `text` unchanged."""
+    lines = wrap(text, width_px, style)
+    if len(lines) < 2 or "\n" in text or text_px(lines[-1], style) >= 0.4 * width_px:
+        return text
+    lo, hi = 0.0, width_px              # the narrowest width that still needs no more lines
+    for _ in range(24):
+        mid = (lo + hi) / 2
+        if len(wrap(text, mid, style)) <= len(lines):
+            hi = mid
+        else:
+            lo = mid
+    return "\n".join(wrap(text, hi, style))
+
+
 def text_height(text: str, width_px: float, style: Style) -> float:
     """Points a cell needs to show `text` wrapped in `width_px`."""
     return len(wrap(text, width_px, style)) * style.size * LINE + ROW_PADDING_PT
@@ -120,18 +138,23 @@ def text_height(text: str, width_px: float, style: Style) -> float:
 PAGE_WIDTH = 150      # characters across A4 landscape at full size within narrow margins
 
 
-def content_width(texts, style: Style, *, least: float = 4) -> float:
+def content_width(texts, style: Style, *, least: float = 4, indent_px: float = 0) -> float:
     """A column width (in characters) that shows the longest text on one line."""
     widest = max((text_px(line, style) for t in texts for line in str(t).split("\n")), default=0)
-    return max(least, math.ceil((widest + CELL_PADDING_PX) / DIGIT_PX * 2) / 2)
+    return max(least, math.ceil((widest + indent_px + CELL_PADDING_PX) / DIGIT_PX * 2) / 2)
 
 
 def fit_widths(columns: list[list], header: list[str], style: Style = Style(), *,
-               page: float = PAGE_WIDTH) -> list[float]:
+               page: float = PAGE_WIDTH, indent: bool = False, caps: tuple[float, ...] = ()) -> list[float]:
     """Column widths by content that fill at most a page: the widest columns give way first
-    (their text wraps), so short columns keep one line and nothing shrinks below its header's words."""
+    (their text wraps), so short columns keep one line and nothing shrinks below its header's words.
+    `indent`: body cells are indented one level (a little room off the borders); `caps`: the most
+    each column needs (its longer texts wrap), before the page is shared out."""
     bold = Style(style.size, bold=True)
-    natural = [max(content_width(col, style), content_width([h], bold)) for col, h in zip(columns, header)]
+    pad = INDENT_PX if indent else 0
+    natural = [max(content_width(col, style, indent_px=pad), content_width([h], bold))
+               for col, h in zip(columns, header)]
+    natural = [min(n, cap) for n, cap in zip(natural, caps)] + natural[len(caps):]
     floor = [max(8.0, *(content_width([w], bold) for w in h.split())) for h in header]
     if sum(natural) <= page:
         return natural
@@ -153,7 +176,8 @@ def fit_row_heights(boxes: list[TextBox], widths: list[float]) -> dict[int, floa
     """
     need: dict[int, float] = {}
     for box in sorted(boxes, key=lambda b: b.last_row - b.first_row):
-        span = sum(column_px(widths[c - 1]) for c in range(box.first_col, box.last_col + 1)) - CELL_PADDING_PX
+        span = sum(column_px(widths[c - 1]) for c in range(box.first_col, box.last_col + 1)) - CELL_PADDING_PX \
+            - box.indent_px
         height = text_height(box.text, span, box.style)
         rows = range(box.first_row, box.last_row + 1)
         have = sum(need.get(r, DEFAULT_ROW_PT) for r in rows)
@@ -165,14 +189,16 @@ def fit_row_heights(boxes: list[TextBox], widths: list[float]) -> dict[int, floa
 
 
 def sheet_heights(title: list[str], title_style: Style, header: list[str], rows: list[list[str]],
-                  widths: list[float]) -> dict[int, float]:
+                  widths: list[float], *, indent: bool = False) -> dict[int, float]:
     """Row heights (1-based rows) of a report sheet: title lines merged across it (the first in
-    `title_style`), a blank row, the bold header row, then the rows. Written out rather than left
-    to the reader's program: LibreOffice does not grow an xlsx row to its wrapped text."""
+    `title_style`), a blank row, the bold header row, then the rows (indented one level with
+    `indent`). Written out rather than left to the reader's program: LibreOffice does not grow an
+    xlsx row to its wrapped text."""
     boxes = [TextBox(r, r, 1, len(widths), line, title_style if r == 1 else Style())
              for r, line in enumerate(title, start=1)]
     head = len(title) + (2 if title else 1)
     boxes += [TextBox(head, head, c, c, text, Style(bold=True)) for c, text in enumerate(header, start=1)]
-    boxes += [TextBox(r, r, c, c, text, Style()) for r, row in enumerate(rows, start=head + 1)
+    pad = INDENT_PX if indent else 0
+    boxes += [TextBox(r, r, c, c, text, Style(), pad) for r, row in enumerate(rows, start=head + 1)
               for c, text in enumerate(row, start=1) if text]
     return fit_row_heights(boxes, widths)

@@ -12,9 +12,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .conditional import conditional_rules
-from .layout import (COVERAGE_ROW, HEADER_STYLE, HEADER_TOP, NUMBERING_STYLE, SUBTITLE_ROW, SUBTITLE_STYLE, TITLE_ROW,
-                     TITLE_STYLE, Layout)
-from .text_fit import FONT_NAME, Style, fit_widths, sheet_heights
+from .layout import (COVERAGE_ROW, HEADER_STYLE, HEADER_TOP, LEGEND_STYLE, NUMBERING_STYLE, SUBTITLE_ROW,
+                     SUBTITLE_STYLE, TITLE_ROW, TITLE_STYLE, Layout)
+from .text_fit import FONT_NAME, PAGE_WIDTH, Style, fit_widths, sheet_heights
 
 ERROR_STYLE = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
 WARNING_STYLE = {"bg_color": "#FFEB9C", "font_color": "#9C5700"}
@@ -38,6 +38,9 @@ class ListSheet:
     widths: tuple[float, ...] = ()              # the most each column needs (widths follow the content)
     title: tuple[str, ...] = ()                 # lines above the header (what, which unit, the date)
     highlight: frozenset[int] = frozenset()     # indices into `rows` to fill (e.g. units not reported)
+    centre: frozenset[int] = frozenset()        # columns centred (STT, small counts)
+    hidden: frozenset[int] = frozenset()        # columns kept for machines (a full hash): never printed
+    page: float = PAGE_WIDTH                    # characters across the page (wider: printed a little smaller)
 
 
 def _default_title(sheet: ListSheet, layout: Layout, created: datetime) -> tuple[str, ...]:
@@ -74,10 +77,10 @@ def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = (), 
                 spec["num_format"] = column.number_format
             elif column.role != "unit":
                 spec["align"] = "center"
+            else:
+                spec["text_wrap"] = True        # a long name wraps in the capped column (its row is sized)
             if total:
                 spec["bold"] = True
-                if column.role == "unit" and layout.total_label:   # "Cộng (12/17 đơn vị, 1 chưa đủ)" stays whole
-                    spec["shrink"] = True
             if computed and not total:
                 spec["bg_color"] = "#F2F2F2"
             if marked:
@@ -86,7 +89,7 @@ def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = (), 
         return fmt_cache[key]
 
     last_col = layout.width - 1
-    ws.merge_range(TITLE_ROW - 1, 0, TITLE_ROW - 1, last_col, layout.title, f_title)
+    ws.merge_range(TITLE_ROW - 1, 0, TITLE_ROW - 1, last_col, layout.printed_title, f_title)
     ws.merge_range(SUBTITLE_ROW - 1, 0, SUBTITLE_ROW - 1, last_col, layout.subtitle, f_sub)
     for row, height in layout.row_heights().items():     # Excel never grows merged cells to fit
         ws.set_row(row - 1, height)
@@ -103,9 +106,15 @@ def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = (), 
         ws.set_column(i, i, width)
 
     letters = layout.letters
+    label_first, label_last = layout.total_span()
     for content in layout.body():
         r = content.row - 1
         for i, (c, cell) in enumerate(zip(form.columns, content.cells)):
+            if content.total and label_first - 1 <= i <= label_last - 1 and label_first < label_last:
+                if c.role == "unit":     # a label too long for the unit column: over STT and name, wrapped
+                    ws.merge_range(r, label_first - 1, r, label_last - 1, cell.value,
+                                   wb.add_format(dict(base, bold=True, text_wrap=True)))
+                continue
             typed = content.total and c.is_number and c.total == "input"   # e.g. a rate with no households
             fmt = cell_format(c, total=content.total, computed=content.total and not typed or cell.kind == "formula",
                               marked=cell.marked)
@@ -122,6 +131,9 @@ def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = (), 
             if cell.note:
                 ws.write_comment(r, i, cell.note, {"x_scale": 3, "y_scale": 2.5, "font_name": FONT["font_name"]})
 
+    if layout.legend:
+        ws.merge_range(layout.legend_row - 1, 0, layout.legend_row - 1, last_col, layout.legend,
+                       wb.add_format(dict(_font(LEGEND_STYLE), text_wrap=True, valign="top")))
     styles = {"error": wb.add_format(ERROR_STYLE), "warning": wb.add_format(WARNING_STYLE)}
     last_unit = layout.unit_rows[-1] if layout.units else layout.first_unit_row
     for rule in conditional_rules(form, letters, layout.first_unit_row, last_unit, layout.total_row,
@@ -145,45 +157,56 @@ def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = (), 
 
 def _write_list(wb, sheet: ListSheet, title: tuple[str, ...]) -> None:
     """A list sheet as a document to print: title lines, a header row repeated on every page, widths by
-    content within one A4 landscape page, wrapped text, one font. Every text is written as a string:
-    nothing copied from received files becomes a formula."""
+    content within one A4 landscape page, wrapped text a little off the borders, one font. Every text is
+    written as a string: nothing copied from received files becomes a formula."""
     ws = wb.add_worksheet(sheet.name)
     width = len(sheet.header)
+    shown = [c for c in range(width) if c not in sheet.hidden]
     bold = wb.add_format(dict(FONT, bold=True, border=1, text_wrap=True, valign="vcenter", align="center",
                               bg_color="#F2F2F2"))
-    cell = wb.add_format(dict(FONT, border=1, valign="top", text_wrap=True))
-    marked = wb.add_format(dict(FONT, border=1, valign="top", text_wrap=True, bg_color=ERROR_STYLE["bg_color"]))
+    formats = {}
+
+    def body_format(marked: bool, centre: bool, number: bool):
+        key = (marked, centre, number)
+        if key not in formats:
+            spec = dict(FONT, border=1, valign="top", text_wrap=True)
+            spec.update(align="center") if centre else spec.update(indent=1, align="right" if number else "left")
+            if marked:
+                spec["bg_color"] = ERROR_STYLE["bg_color"]
+            formats[key] = wb.add_format(spec)
+        return formats[key]
+
     title_formats = [wb.add_format(dict(_font(LIST_TITLE_STYLE), text_wrap=True, valign="vcenter"))] + \
         [wb.add_format(dict(FONT, text_wrap=True, valign="vcenter"))] * max(0, len(title) - 1)
-    columns = [["" if row[c] is None else str(row[c]) for row in sheet.rows] for c in range(width)]
-    widths = fit_widths(columns, list(sheet.header))
-    if sheet.widths:    # the caller's widths are the most a column needs
-        widths = [min(w, cap) for w, cap in zip(widths, sheet.widths)] + widths[len(sheet.widths):]
-    heights = sheet_heights(list(title), LIST_TITLE_STYLE, list(sheet.header), [list(c) for c in zip(*columns)],
-                            widths)
+    columns = [["" if row[c] is None else str(row[c]) for row in sheet.rows] for c in shown]
+    caps = tuple(sheet.widths[c] if c < len(sheet.widths) else 1e9 for c in shown) if sheet.widths else ()
+    widths = fit_widths(columns, [sheet.header[c] for c in shown], indent=True, caps=caps, page=sheet.page)
+    heights = sheet_heights(list(title), LIST_TITLE_STYLE, [sheet.header[c] for c in shown],
+                            [list(r) for r in zip(*columns)], widths, indent=True)
+    last_shown = max(shown)
     for r, line in enumerate(title):
-        if width > 1:
-            ws.merge_range(r, 0, r, width - 1, line, title_formats[r])
+        if last_shown > 0:
+            ws.merge_range(r, 0, r, last_shown, line, title_formats[r])
         else:
             ws.write_string(r, 0, line, title_formats[r])
     top = len(title) + (1 if title else 0)    # a blank line between the title and the header
     for c, text in enumerate(sheet.header):
         ws.write_string(top, c, text, bold)
     for i, row in enumerate(sheet.rows):
-        r, fmt = top + 1 + i, marked if i in sheet.highlight else cell
-        lines = max((-(-len(str(v)) // max(int(w * 1.1), 1)) for v, w in zip(row, sheet.widths) if v is not None),
-                    default=1)
-        if lines > 1:      # wrapped text: LibreOffice does not grow the row by itself when printing
-            ws.set_row(r, 15 * lines)
+        r = top + 1 + i
         for c, value in enumerate(row):
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            fmt = body_format(i in sheet.highlight, c in sheet.centre, number)
             if value is None:
                 ws.write_blank(r, c, None, fmt)
-            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            elif number:
                 ws.write_number(r, c, value, fmt)
             else:
                 ws.write_string(r, c, str(value), fmt)
-    for c, w in enumerate(widths):
+    for c, w in zip(shown, widths):
         ws.set_column(c, c, w)
+    for c in sheet.hidden:
+        ws.set_column(c, c, sheet.widths[c] if c < len(sheet.widths) else 20, None, {"hidden": True})
     for r, h in heights.items():
         ws.set_row(r - 1, h)
     ws.freeze_panes(top + 1, 0)

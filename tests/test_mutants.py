@@ -104,3 +104,388 @@ def test_malformed_specs_are_refused_with_the_reason(changes, says):
 def test_a_spec_without_an_id_names_it_as_unknown():
     with pytest.raises(SpecError, match=r"form spec \?: 'id'"):
         _build({k: v for k, v in spec().items() if k != "id"})
+
+
+# ------------------------------------------------------------- forms/notation.py
+
+@pytest.mark.parametrize("parse, text, message", [
+    ("parse", "3=2#1", "Không hiểu ký tự '#' trong công thức '3=2#1'"),
+    ("parse", "3=2/", "Công thức bị thiếu phần cuối"),
+    ("expr", "(2/1 4)", "Thiếu dấu đóng ngoặc"),
+    ("expr", "2/1)", "Thừa ')' trong công thức '2/1)'"),
+    ("parse", "3=*2", "Không hiểu '*' trong công thức"),
+    ("parse", "3", "Công thức '3' phải có đúng một dấu so sánh hoặc dấu '='"),
+    ("parse", "1<2<3", "Công thức '1<2<3' phải có đúng một dấu so sánh hoặc dấu '='"),
+    ("parse", "3=2/1x100)", "Công thức '3=2/1x100)' không hợp lệ"),
+    ("parse", "3=2/1X", "Công thức bị thiếu phần cuối"),        # a trailing X is a multiplication sign
+])
+def test_malformed_notation_says_what_is_wrong(parse, text, message):
+    with pytest.raises(notation.NotationError) as err:
+        (notation.parse if parse == "parse" else notation.parse_expr)(text)
+    assert str(err.value) == message
+
+
+def test_numbers_that_name_no_column_are_constants():
+    from macros_py.forms.notation import BinOp, Col, Const
+
+    assert notation.parse_expr("4/2", frozenset({"4"})) == BinOp("/", Col("4"), Const(2.0))
+    st = notation.parse("5<=2x3", frozenset({"5", "2"}))
+    assert (st.left, st.right) == (Col("5"), BinOp("*", Col("2"), Const(3.0)))
+    st = notation.parse("3x5>=2", frozenset({"5", "2"}))
+    assert (st.left, st.right) == (BinOp("*", Const(3.0), Col("5")), Col("2"))
+    assert notation.parse_expr("2.5x1") == BinOp("*", Const(2.5), Col("1"))
+    assert notation.parse_expr("+2") == Col("2") and notation.parse_expr("1x100") == BinOp("*", Col("1"), Const(100.0))
+    assert notation.parse("  3=2/1x100  ").text == "3=2/1x100"
+
+
+def test_an_unknown_form_names_the_known_ones():
+    from macros_py.forms.spec import UnknownFormError, get_form
+
+    with pytest.raises(UnknownFormError) as err:
+        get_form("bieu-la")
+    assert str(err.value) == ("Không có biểu 'bieu-la'. Các biểu đã biết: chi-tieu-giam-ngheo-btxh, "
+                              "du-kien-giam-ngheo, ke-hoach-giam-ngheo-xa, lo-trinh-giam-ngheo-tinh")
+
+
+# ------------------------------------------------------------- core/numbers.py
+
+@pytest.mark.parametrize("text, value", [("\u221230", -30.0), ("\u20135", -5.0), ("\u2212 2,5", -2.5)])
+def test_typographic_minus_signs_are_minus(text, value):
+    from macros_py.core.numbers import parse_number
+
+    assert parse_number(text, whole=False).value == value
+
+
+def test_as_number_and_format_vi_edges():
+    from macros_py.core.numbers import as_number, format_vi
+
+    assert [as_number(v, True) for v in (True, False, None, float("inf"), float("nan"), 3, "1.229")] == \
+        [None, None, None, None, None, 3.0, 1229.0]
+    assert (format_vi(None), format_vi(1198), format_vi(-3.41), format_vi(8.5, 1)) == ("(trống)", "1.198", "-3,41",
+                                                                                       "8,5")
+
+
+# ------------------------------------------------------------- engines/file.py: the openpyxl path
+
+def test_add_formulas_copies_formulas_formats_and_hidden_rows():
+    import openpyxl
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    from macros_py.core.grid import Grid
+    from macros_py.engines.file import add_formulas
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["C2"], ws["D2"], ws["E2"] = 1188, 98, "=ROUND(IF(C2=0,0,D2/C2)*100,2)"
+    ws["E3"] = ArrayFormula("E3", "=ROUND(D3/C3*100,2)")           # an array (Ctrl+Shift+Enter) formula
+    ws["C2"].number_format, ws["F5"].number_format = "#,##0", "0.00"   # F5 is styled but empty
+    ws.row_dimensions[3].hidden = True
+    grid = Grid("Sheet", [[None] * 6 for _ in range(5)])
+    add_formulas(grid, ws)
+    assert (grid.formula(2, 5), grid.formula(3, 5), grid.formula(2, 3)) == \
+        ("=ROUND(IF(C2=0,0,D2/C2)*100,2)", "=ROUND(D3/C3*100,2)", None)
+    assert (grid.number_format(2, 3), grid.number_format(2, 4), grid.number_format(5, 6)) == ("#,##0", None, None)
+    assert grid.hidden_rows == frozenset({3}) and grid.knows_formulas is True
+
+
+def without_addresses(path):
+    """The shipped workbook with its cells' r="E9" addresses left out (allowed, rarely written)."""
+    import re
+    import zipfile
+
+    from conftest import ROOT
+
+    with zipfile.ZipFile(ROOT / "workbooks" / "van_quan_2021.xlsx") as src, \
+            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'(<c) r="[A-Z]+[0-9]+"', rb"\1", data)
+            dst.writestr(info, data)
+    return path
+
+
+def test_a_sheet_without_cell_addresses_is_read_through_openpyxl(tmp_path):
+    from macros_py.commands.validate import validate_file
+
+    result = validate_file(without_addresses(tmp_path / "n.xlsx"))
+    sheet, = result.sheets
+    assert (sheet.table.total_row, len(sheet.table.unit_rows)) == (25, 17)
+    assert sheet.findings == []              # its formula columns are known to hold formulas
+
+
+def test_recalc_of_an_intact_workbook_finds_nothing_typed_over(tmp_path, capsys):
+    """The shipped workbook carries cached values, as Excel-saved files do: none is 'typed over'."""
+    from conftest import ROOT
+    from macros_py.cli import main
+
+    assert main(["recalc", str(ROOT / "workbooks" / "van_quan_2021.xlsx"), "-o", str(tmp_path / "r.xlsx")]) == 0
+    printed = capsys.readouterr().out
+    # 17 units × 6 formula columns, and the 13 number columns of the total row
+    assert "Đã ghi 115 ô công thức" in printed and "Không có ô công thức nào bị gõ đè." in printed
+
+
+@pytest.mark.parametrize("name, says", [
+    ("no_workbook_part.xlsx", "Lỗi: Không đọc được tệp 'no_workbook_part.xlsx': tệp hỏng hoặc không đúng định dạng "
+                              "(KeyError)."),
+    ("garbled_sheet.xlsx", "Lỗi: Không đọc được tệp 'garbled_sheet.xlsx': tệp hỏng hoặc không đúng định dạng "
+                           "(XmlError)."),
+])
+def test_copies_of_damaged_files_say_what_failed(tmp_path, capsys, name, says):
+    from conftest import ROOT
+    from macros_py.cli import main
+
+    assert main(["recalc", str(ROOT / "tests" / "corpus" / name), "-o", str(tmp_path / "r.xlsx")]) == 2
+    assert capsys.readouterr().err.strip() == says
+
+
+def test_a_package_calamine_reads_but_whose_xml_is_damaged(tmp_path):
+    import zipfile
+
+    from conftest import ROOT
+    from macros_py.commands.validate import validate_file
+
+    path = tmp_path / "d.xlsx"
+    with zipfile.ZipFile(ROOT / "workbooks" / "van_quan_2021.xlsx") as src, zipfile.ZipFile(path, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            dst.writestr(info, data.replace(b"<sheets>", b"<sheets><bad") if info.filename == "xl/workbook.xml"
+                         else data)
+    result = validate_file(path)
+    assert (result.status, result.error) == ("unreadable", "Không đọc được tệp 'd.xlsx': tệp hỏng (ParseError).")
+
+
+# ------------------------------------------------------------- commands/annotate.py
+
+@pytest.fixture
+def flagged(tmp_path):
+    """The published table with a mistyped count (D9), a blank input (F10) and number text (C13);
+    D9 carries an officer's note without an author, as some programs save them."""
+    import openpyxl
+    from openpyxl.comments import Comment
+
+    from fixtures import typed_van_quan
+
+    path = typed_van_quan(tmp_path / "b.xlsx", {"D9": 89, "F10": None, "C13": "1.527"})
+    wb = openpyxl.load_workbook(path)
+    wb.active["D9"].comment = Comment("=SUM(1) xã báo lại", "")
+    wb.save(path)
+    return path
+
+
+def test_the_report_sheet_as_officers_print_it(flagged, tmp_path):
+    import zipfile
+
+    import openpyxl
+
+    from macros_py.cli import main
+
+    out = tmp_path / "m.xlsx"
+    assert main(["validate", str(flagged), "--annotate", str(out)]) == 1
+    wb = openpyxl.load_workbook(out)
+    report = wb["Kiểm tra"]
+    assert [report.column_dimensions[c].width for c in "ABCDEFGH"] == [5, 14, 7, 10, 20, 90, 12, 12]
+    assert all(c.font.b for c in report[1]) and report.freeze_panes == "A2"
+    link = report["C2"]
+    assert (link.font.color.rgb, link.font.u) == ("000563C1", "single")
+    rows = list(report.iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in rows] == list(range(1, len(rows) + 1))                 # STT from 1
+    by_cell = {r[2]: r for r in rows}
+    assert by_cell["D9"][6:] == (89, 41) and by_cell["F10"][6:] == (None, None)   # numbers stay numbers
+    assert by_cell["C13"][6:] == ("1.527", 1527)                                  # the text as typed
+    ws = wb["Biểu 01"]
+    assert (ws["D9"].fill.fgColor.rgb, ws["D9"].fill.bgColor.rgb) == ("00FFC7CE", "00FFC7CE")
+    with zipfile.ZipFile(out) as z:                                   # notes big enough to read
+        vml = "".join(z.read(n).decode() for n in z.namelist() if n.endswith(".vml"))
+    assert vml.count("width:320px;height:140px") == 3 + 6
+    state = wb["_giamngheo_danh_dau"]
+    assert [c.value for c in state[1]][:2] == ["report", "Kiểm tra"]            # the layout the add-in shares
+    assert tuple(c.value for c in state[2]) == ("sheet", "cell", "fill", "comment", "author", "our_fill", "our_note")
+    assert all(c.data_type != "f" for row in state.iter_rows() for c in row)     # '=SUM(1)…' stays text
+
+
+def test_a_cell_with_several_findings_gets_one_note_line_per_finding():
+    from macros_py.commands.annotate import plan_marks
+    from macros_py.core.findings import CATALOGUE
+
+    one = CATALOGUE["text-number"].finding("S", 9, 4, actual="1.527", expected=1527, number="2", how="h")
+    two = CATALOGUE["relation"].finding("S", 9, 4, actual=5, message="m", left=5, right=4)
+    mark, = plan_marks([one, two])
+    assert (mark.sheet, mark.ref, mark.severity) == ("S", "D9", "error")
+    assert mark.note == f"[Lỗi] {two.message}\n[Cảnh báo] {one.message}"
+
+
+def test_a_clean_workbook_gets_a_report_saying_so(tmp_path):
+    import openpyxl
+
+    from conftest import ROOT
+    from macros_py.cli import main
+
+    out = tmp_path / "m.xlsx"
+    assert main(["validate", str(ROOT / "workbooks" / "van_quan_2021.xlsx"), "--annotate", str(out)]) == 0
+    report = openpyxl.load_workbook(out)["Kiểm tra"]
+    assert [[c.value for c in row] for row in report.iter_rows(min_row=2)] == [["Không có lỗi nào."] + [None] * 7]
+
+
+def test_clear_counts_what_it_removed_and_gives_back_an_authorless_note(flagged, tmp_path, capsys):
+    import openpyxl
+
+    from macros_py.cli import main
+
+    marked, cleared, again = tmp_path / "m.xlsx", tmp_path / "c.xlsx", tmp_path / "a.xlsx"
+    assert main(["validate", str(flagged), "--annotate", str(marked)]) == 1
+    capsys.readouterr()
+    assert main(["clear", str(marked), "-o", str(cleared)]) == 0
+    # three cells and the numbering row's six notes on columns typed by hand
+    assert f"Đã xóa 9 đánh dấu; ghi vào '{cleared}'." in capsys.readouterr().out
+    note, before = (openpyxl.load_workbook(p).active["D9"].comment for p in (cleared, flagged))
+    assert (note.text, note.author) == (before.text, before.author) == ("=SUM(1) xã báo lại", "None")
+    # the add-in's painter keeps an authorless note's author as an empty cell: no invented author
+    wb = openpyxl.load_workbook(marked)
+    state = wb["_giamngheo_danh_dau"]
+    row = next(r for r in state.iter_rows(min_row=3) if r[1].value == "D9")
+    row[4].value = None
+    wb.save(marked)
+    assert main(["clear", str(marked), "-o", str(cleared), "--force"]) == 0
+    assert openpyxl.load_workbook(cleared).active["D9"].comment.author in ("", "None")
+    capsys.readouterr()
+    assert main(["clear", str(cleared), "-o", str(again)]) == 0
+    assert "Đã xóa 0 đánh dấu" in capsys.readouterr().out
+
+
+def test_outputs_are_replaced_with_force(flagged, tmp_path):
+    from macros_py.cli import main
+
+    marked, cleared = tmp_path / "m.xlsx", tmp_path / "c.xlsx"
+    marked.write_bytes(b"old")
+    cleared.write_bytes(b"old")
+    assert main(["validate", str(flagged), "--annotate", str(marked)]) == 2        # kept without --force
+    assert main(["validate", str(flagged), "--annotate", str(marked), "--force"]) == 1
+    assert main(["clear", str(marked), "-o", str(cleared), "--force"]) == 0
+    assert marked.read_bytes()[:2] == cleared.read_bytes()[:2] == b"PK"
+
+
+def test_clear_after_the_officer_renamed_or_named_sheets_oddly(tmp_path):
+    """Marks on a sheet renamed since are skipped, the other sheets' marks still removed; a sheet
+    named like the state sheet's own labels ('report', 'sheet') is no state row."""
+    import openpyxl
+
+    from fixtures import typed_van_quan
+    from macros_py.cli import main
+
+    path = typed_van_quan(tmp_path / "b.xlsx", {"D9": 89})
+    wb = openpyxl.load_workbook(path)
+    wb.copy_worksheet(wb.active).title = "report"
+    wb.copy_worksheet(wb.active).title = "sheet"
+    wb.save(path)
+    marked, cleared = tmp_path / "m.xlsx", tmp_path / "c.xlsx"
+    assert main(["validate", str(path), "--annotate", str(marked)]) == 1
+    wb = openpyxl.load_workbook(marked)
+    assert [wb[s]["D9"].fill.fgColor.rgb for s in ("Biểu 01", "report", "sheet")] == ["00FFC7CE"] * 3
+    wb["Biểu 01"].title = "Biểu đã đổi tên"
+    wb.save(marked)
+    assert main(["clear", str(marked), "-o", str(cleared)]) == 0
+    wb = openpyxl.load_workbook(cleared)
+    assert wb.sheetnames == ["Biểu đã đổi tên", "report", "sheet"]
+    assert [wb[s]["D9"].fill.fill_type for s in ("report", "sheet")] == [None, None]
+    assert wb["Biểu đã đổi tên"]["D9"].fill.fgColor.rgb == "00FFC7CE"     # renamed: left as it is
+
+
+def test_indexed_and_rgb_fills_with_a_tint_are_restored(tmp_path):
+    import openpyxl
+    from openpyxl.styles import Color, PatternFill
+
+    from fixtures import typed_van_quan
+    from macros_py.cli import main
+
+    path = typed_van_quan(tmp_path / "b.xlsx", {"D9": 89, "C13": "1.527"})
+    wb = openpyxl.load_workbook(path)
+    wb.active["D9"].fill = PatternFill("solid", fgColor=Color(indexed=13, tint=-0.25), bgColor=Color(indexed=64))
+    wb.active["C13"].fill = PatternFill("solid", fgColor=Color(rgb="FF00B050", tint=0.4), bgColor=Color(indexed=64))
+    wb.save(path)
+    marked, cleared = tmp_path / "m.xlsx", tmp_path / "c.xlsx"
+    assert main(["validate", str(path), "--annotate", str(marked)]) == 1
+    assert main(["clear", str(marked), "-o", str(cleared)]) == 0
+    ws = openpyxl.load_workbook(cleared).active
+    assert (ws["D9"].fill.fgColor.indexed, ws["D9"].fill.fgColor.tint) == (13, -0.25)
+    assert (ws["C13"].fill.fgColor.rgb, ws["C13"].fill.fgColor.tint) == ("FF00B050", 0.4)
+
+
+def test_annotate_refuses_other_formats_before_reading(tmp_path):
+    from macros_py.commands.annotate import annotate_file
+    from macros_py.engines.file import WorkbookError
+
+    with pytest.raises(WorkbookError) as err:
+        annotate_file(tmp_path / "b.ods", tmp_path / "m.xlsx", None)
+    assert str(err.value) == "Chỉ đánh dấu được tệp .xlsx/.xlsm; hãy lưu tệp dạng .xlsx rồi chạy lại."
+
+
+# ------------------------------------------------------------- core/numbers.py: numbers as typed
+
+DOT_K, COMMA_K = "dấu chấm phân nghìn, dấu phẩy thập phân", "dấu phẩy phân nghìn, dấu chấm thập phân"
+
+
+@pytest.mark.parametrize("text, whole, value, how, decimals", [
+    ("1.229", True, 1229, "dấu '.' phân nghìn", 0),            # a count: thousands
+    ("1.229", False, 1.229, "dấu '.' thập phân", 3),           # a rate: decimals
+    ("8,25", False, 8.25, "dấu ',' thập phân", 2),
+    ("8,25", True, 8.25, "dấu ',' thập phân", 2),              # two digits are never thousands
+    ("1.234,5", True, 1234.5, DOT_K, 1),
+    ("1,234.5", False, 1234.5, COMMA_K, 1),
+    ("1.000.000,25", False, 1000000.25, DOT_K, 2),
+    ("1.234.567", False, 1234567, "dấu '.' phân nghìn", 0),     # several groups: thousands even for a rate
+    ("12,345", True, 12345, "dấu ',' phân nghìn", 0),
+    ("1234,5678", True, 1234.5678, "dấu ',' thập phân", 4),    # a first group of four is no thousands
+    ("(30)", True, -30, "số nguyên", 0),                       # accountants' negative
+    ("-2,5", False, -2.5, "dấu ',' thập phân", 1),
+    ("+5", True, 5, "số nguyên", 0),
+    ("8,25%", False, 8.25, "dấu ',' thập phân, bỏ dấu %", 2),
+    ("1 188", True, 1188, "số nguyên", 0),
+    ("1\u00a0188", True, 1188, "số nguyên", 0),
+    ("  98 ", True, 98, "số nguyên", 0),
+])
+def test_number_text_is_read_as_officers_mean_it(text, whole, value, how, decimals):
+    from macros_py.core.numbers import parse_number
+
+    parsed = parse_number(text, whole)
+    assert (parsed.value, parsed.how, parsed.decimals) == (value, how, decimals)
+
+
+@pytest.mark.parametrize("text", ["", "  ", "abc", "1e5", "-", "1.23.4", "1,2,3", "8,25 hộ", "%", "()"])
+def test_text_that_is_no_number_is_refused(text):
+    from macros_py.core.numbers import parse_number
+
+    assert parse_number(text, True) is None and parse_number(text, False) is None
+
+
+@pytest.mark.parametrize("value, fmt, shown", [
+    (8.25, "0.00", 2), (8.25, "#,##0.0", 1), (8.25, "0", 0), (8.25, "0.00;[Red]-0.00", 2), (8.25, "0.0%", 1),
+    (8.25, None, 2), (0.2, None, 1), (3.0, "General", 0), (1198, "@", 0), (8.2491582491, None, 10),
+    (1e-12, None, 10), (0.1 + 0.2, None, 10),
+])
+def test_shown_decimals(value, fmt, shown):
+    from macros_py.core.numbers import shown_decimals
+
+    assert shown_decimals(value, fmt) == shown
+
+
+def test_xlsm_macros_survive_every_copy_without_libreoffice(tmp_path):
+    """As test_real_inputs' .xlsm test, on an .xlsm made here (mutation runs skip LibreOffice)."""
+    import openpyxl
+
+    from fixtures import typed_van_quan
+    from macros_py.cli import main
+    from test_real_inputs import macros_of, with_macros
+
+    xlsm = tmp_path / "b.xlsm"
+    openpyxl.load_workbook(typed_van_quan(tmp_path / "b.xlsx", {"D9": 89})).save(xlsm)
+    vba = with_macros(xlsm)
+    fixed, marked, cleared = tmp_path / "r.XLSM", tmp_path / "a.xlsm", tmp_path / "c.xlsm"
+    assert main(["recalc", str(xlsm), "-o", str(fixed)]) == 0
+    assert main(["validate", str(xlsm), "--annotate", str(marked)]) == 1
+    assert main(["clear", str(marked), "-o", str(cleared)]) == 0
+    assert [macros_of(p) for p in (fixed, marked, cleared)] == [vba] * 3
+    upper = tmp_path / "B2.XLSM"
+    xlsm.rename(upper)
+    assert main(["recalc", str(upper), "-o", str(tmp_path / "r2.xlsm")]) == 0
+    assert macros_of(tmp_path / "r2.xlsm") == vba

@@ -47,3 +47,16 @@ def typed_van_quan(path: Path, edits: dict[str, object] | None = None) -> Path:
 
 def total_row() -> int:
     return FIRST_ROW + len(published_van_quan()[0])
+
+
+def cell_styles(path: Path, authors: bool = True) -> dict:
+    """Every cell's value, fill, font, border, number format and note: what clear must give back."""
+    wb = openpyxl.load_workbook(path)
+    out: dict = {"sheets": wb.sheetnames}
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                note = (c.comment.text, c.comment.author if authors else None) if c.comment else None
+                out[(ws.title, c.coordinate)] = (c.value, repr(c.fill), repr(c.font), repr(c.border), c.number_format,
+                                                 note)
+    return out

@@ -45,7 +45,7 @@ def diff(name: str) -> str:
 def main(prefixes: list[str]) -> None:
     found = results(prefixes)
     if not found:
-        raise SystemExit("No mutmut results: run `GIAMNGHEO_SKIP_LIBREOFFICE=1 .venv/bin/mutmut run` first.")
+        raise SystemExit("No mutmut results: run mutmut first (README, section Tests).")
     reasons = {}
     if REPORT.exists():
         for line in REPORT.read_text(encoding="utf-8").splitlines():

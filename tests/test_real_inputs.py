@@ -12,7 +12,7 @@ from openpyxl.styles import Color, GradientFill, PatternFill
 from python_calamine import CalamineWorkbook
 
 from conftest import ROOT
-from fixtures import typed_van_quan
+from fixtures import cell_styles, typed_van_quan
 from libreoffice import recalculate
 from macros_py.cli import main
 from macros_py.commands.validate import validate_file
@@ -25,18 +25,6 @@ def findings(path: Path, severity: str | None = None) -> list[tuple[str, str]]:
     assert result.status == "ok", result.error
     return sorted((f.cell, f.rule) for s in result.sheets for f in s.findings
                   if severity is None or f.severity == severity)
-
-
-def cell_styles(path: Path) -> dict:
-    """Every cell's value, fill, font, border, format and note: what clear must give back."""
-    wb = openpyxl.load_workbook(path)
-    out = {"sheets": wb.sheetnames}
-    for ws in wb.worksheets:
-        for row in ws.iter_rows():
-            for c in row:
-                out[(ws.title, c.coordinate)] = (c.value, repr(c.fill), repr(c.font), repr(c.border), c.number_format,
-                                                 c.comment.text if c.comment else None)
-    return out
 
 
 # ------------------------------------------------------------- saved by LibreOffice

@@ -24,8 +24,11 @@ SPECS = {data["id"]: data for data in (
 @pytest.mark.parametrize("form_id", sorted(SPECS))
 def test_each_spec_is_loaded_exactly_as_written(form_id):
     """Every field of every column, group, rule and agreement, with the documented defaults
-    (decimals 0, width 10, no role, not optional, total auto, severity error / warning)."""
-    raw, form = SPECS[form_id], forms()[form_id]
+    (decimals 0, width 10, no role, not optional, total auto, severity error / warning).
+    Built here from the file (forms() is cached once per process, so a mutation run would not
+    see a changed _build through it), then compared with what forms() holds."""
+    raw, form = SPECS[form_id], _build(SPECS[form_id])
+    assert forms()[form_id] == form
     assert list(forms()) == sorted(SPECS)                       # file-name order is id order here
     assert (form.id, form.name, form.title) == (raw["id"], raw["name"], raw["title"])
     assert form.subtitle == raw.get("subtitle", "") and form.total_label == raw.get("total_label", "Cộng")
@@ -72,6 +75,17 @@ def spec(**changes) -> dict:
         else:
             data[key] = value
     return data
+
+
+def test_numbers_in_a_spec_that_name_no_column_are_constants():
+    from macros_py.forms.notation import BinOp, Col, Const
+
+    x3 = BinOp("*", Col("1"), Const(3.0))
+    form = _build(spec(col2_kind="formula", col2_formula="2=1x3", rules=[{"check": "2<=1x3", "message": "m"}],
+                       agree=[{"first": "1x3", "second": "2", "anchor": 1, "message": "m"}]))
+    assert form.column("2").formula.right == x3 and form.relations[0].statement.right == x3
+    assert form.agreements[0].first == x3
+    assert _build(spec(col2_kind="rate", col2_of="1x3", col2_decimals=1)).column("2").of == x3
 
 
 def test_a_minimal_spec_takes_the_defaults():
@@ -489,3 +503,127 @@ def test_xlsm_macros_survive_every_copy_without_libreoffice(tmp_path):
     xlsm.rename(upper)
     assert main(["recalc", str(upper), "-o", str(tmp_path / "r2.xlsm")]) == 0
     assert macros_of(tmp_path / "r2.xlsm") == vba
+
+
+# ------------------------------------------------------------- forms/formulas.py
+
+def test_sum_ranges_leave_out_subtotal_rows():
+    from macros_py.forms.formulas import sum_ranges
+
+    assert sum_ranges("C", [9, 10, 11, 13, 20, 21]) == "C9:C11,C13,C20:C21"
+    assert (sum_ranges("C", [5, 3, 4]), sum_ranges("E", [7]), sum_ranges("D", [])) == ("C3:C5", "E7", "0")
+
+
+def test_excel_formulas_of_the_main_form_cell_by_cell():
+    from macros_py.forms.formulas import excel_formula
+    from macros_py.forms.spec import get_form
+
+    form = get_form("du-kien-giam-ngheo")
+    letters = dict(zip(["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13"], "CDEFGHIJKLMNO"))
+    unit = {n: excel_formula(form.column(n), lambda k: f"{letters[k]}9", total=False) for n in letters}
+    total = {n: excel_formula(form.column(n), lambda k: f"{letters[k]}25", total=True,
+                              sum_ranges=f"{letters[n]}8:{letters[n]}24") for n in letters}
+    assert unit == {"1": None, "2": None, "3": "=ROUND(IF(C9=0,0,D9/C9)*100,2)", "4": None, "5": None,
+                    "6": "=F9-D9", "7": "=ROUND(G9-E9,2)", "8": None, "9": "=ROUND(IF(C9=0,0,J9/C9)*100,2)",
+                    "10": None, "11": None, "12": "=L9-J9", "13": "=ROUND(M9-K9,2)"}
+    assert total == {"1": "=SUM(C8:C24)", "2": "=SUM(D8:D24)", "3": "=ROUND(IF(C25=0,0,D25/C25)*100,2)",
+                     "4": "=SUM(F8:F24)", "5": "=ROUND(IF(C25=0,0,F25/C25)*100,2)", "6": "=F25-D25",
+                     "7": "=ROUND(G25-E25,2)", "8": "=SUM(J8:J24)", "9": "=ROUND(IF(C25=0,0,J25/C25)*100,2)",
+                     "10": "=SUM(L8:L24)", "11": "=ROUND(IF(C25=0,0,L25/C25)*100,2)", "12": "=L25-J25",
+                     "13": "=ROUND(M25-K25,2)"}
+
+
+def test_a_typed_total_column_gets_no_formula_and_keeps_its_typed_value():
+    from macros_py.forms import formulas
+    from macros_py.forms.spec import get_form
+
+    form = get_form("ke-hoach-giam-ngheo-xa")          # rates 2 and 6: the total is typed
+    assert [formulas.excel_formula(form.column(n), str, total=True, sum_ranges="X") for n in ("2", "6")] == \
+        [None, None]
+    assert not formulas.is_summed(form.column("2")) and formulas.is_summed(form.column("4"))
+    rows = [{"1": 73, "2": 2.87, "4": 17, "5": 13, "6": 9.44}, {"1": 96, "2": 1.44, "4": 29, "5": 21, "6": 3.34}]
+    total = formulas.compute_total(form, rows, typed={"2": 2.0, "6": 5.5})
+    assert {n: total[n] for n in ("1", "2", "3", "4", "5", "6")} == {"1": 169, "2": 2.0, "3": 123, "4": 46,
+                                                                      "5": 34, "6": 5.5}
+    assert formulas.compute_total(form, rows)["2"] == 0.0          # not typed: blank counts as zero
+
+
+def test_compute_keeps_blanks_unless_asked_to_count_them_as_zero():
+    import arithmetic
+    from macros_py.forms import formulas
+    from macros_py.forms.spec import get_form
+
+    form = get_form()
+    inputs = {"1": 1188, "2": 98, "4": 68, "5": 5.75, "8": 296, "10": 260, "11": 21.92}
+    assert formulas.compute(form, inputs) == {n: pytest.approx(v) for n, v in arithmetic.unit_row(inputs).items()}
+    blank = dict(inputs, **{"2": None})
+    assert (formulas.compute(form, blank)["3"], formulas.compute(form, blank)["6"]) == (None, None)
+    zero = formulas.compute(form, blank, blank_as_zero=True)
+    assert (zero["2"], zero["3"], zero["6"], zero["7"]) == (0.0, 0.0, 68.0, 5.75)
+    assert formulas.compute(form, {"1": 10}, blank_as_zero=True)["13"] == 0.0
+    assert formulas.sum_rows(form, [{"1": float("inf")}, {"1": 1.0}])["1"] is None
+    assert formulas.sum_rows(form, [{"1": 5, "2": None}, {"1": 7}]) == \
+        {"1": 12.0, "2": 0.0, "4": 0.0, "8": 0.0, "10": 0.0}
+
+
+def test_columns_are_computed_after_what_they_read():
+    from macros_py.forms.formulas import computed_order
+    from macros_py.forms.spec import get_form
+
+    unit = [c.number for c in computed_order(get_form(), total=False)]
+    assert sorted(unit) == sorted(["3", "6", "7", "9", "12", "13"])
+    assert unit.index("3") < unit.index("7") and unit.index("9") < unit.index("13")
+    total = [c.number for c in computed_order(get_form(), total=True)]
+    assert sorted(total) == sorted(["3", "5", "6", "7", "9", "11", "12", "13"])
+    assert total.index("5") < total.index("7") and total.index("11") < total.index("13")
+    lo_trinh = [c.number for c in computed_order(get_form("lo-trinh-giam-ngheo-tinh"), total=False)]
+    assert lo_trinh.index("7") < lo_trinh.index("8") < lo_trinh.index("6")      # 6=3-8, 8=7/4x100, 7=2-5
+
+
+def test_the_file_functions_keep_an_existing_output_unless_forced(flagged, tmp_path):
+    from macros_py.commands.annotate import annotate_file, clear_file
+    from macros_py.commands.validate import validate_file
+    from macros_py.write.safe_io import OutputError
+
+    out = tmp_path / "co_roi.xlsx"
+    out.write_bytes(b"the officer's file")
+    with pytest.raises(OutputError):
+        annotate_file(flagged, out, validate_file(flagged))
+    with pytest.raises(OutputError):
+        clear_file(flagged, out)
+    assert out.read_bytes() == b"the officer's file"
+
+
+def test_a_locked_workbook_is_named_plainly(monkeypatch, tmp_path):
+    import openpyxl
+
+    from macros_py.engines.file import WorkbookError, load_openpyxl
+
+    def locked(*args, **kwargs):
+        raise PermissionError(13, "locked")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", locked)
+    with pytest.raises(WorkbookError) as err:
+        load_openpyxl(tmp_path / "dang_mo.xlsx")
+    assert str(err.value) == "Không có quyền đọc tệp 'dang_mo.xlsx' hoặc tệp đang bị khóa."
+
+
+def test_a_data_table_formula_cell_is_no_crash():
+    """Excel's What-If data tables store a formula cell without formula text."""
+    import openpyxl
+    from openpyxl.worksheet.formula import DataTableFormula
+
+    from macros_py.core.grid import Grid
+    from macros_py.engines.file import add_formulas
+
+    ws = openpyxl.Workbook().active
+    ws["E4"] = DataTableFormula(ref="E4:E5")
+    grid = Grid("S", [[None] * 5 for _ in range(5)])
+    add_formulas(grid, ws)
+    assert grid.formula(4, 5) is None and grid.knows_formulas
+
+
+def test_fractional_constants_are_rendered_as_written():
+    ref = {"1": "C9", "2": "D9"}.get
+    assert notation.to_excel(notation.parse_expr("2.5x1"), ref) == "2.5*C9"
+    assert notation.to_excel(notation.parse_expr("2/1x100"), ref) == "IF(C9=0,0,D9/C9)*100"

@@ -465,11 +465,23 @@ def test_number_text_is_read_as_officers_mean_it(text, whole, value, how, decima
     assert (parsed.value, parsed.how, parsed.decimals) == (value, how, decimals)
 
 
-@pytest.mark.parametrize("text", ["", "  ", "abc", "1e5", "-", "1.23.4", "1,2,3", "8,25 hộ", "%", "()"])
+@pytest.mark.parametrize("text", ["", "  ", "abc", "1e5", "-", "1.23.4", "1,2,3", "8,25 hộ", "%", "()", "(30", "30)",
+                                  "1,2.3,4", "1.2,3.4", "1,,2.5", "1..2,5", "1234.567,8"])
 def test_text_that_is_no_number_is_refused(text):
     from macros_py.core.numbers import parse_number
 
     assert parse_number(text, True) is None and parse_number(text, False) is None
+
+
+def test_garbled_number_text_is_named_not_a_crash(tmp_path, capsys):
+    """'1,2.3,4' once crashed validate (exit 3); '1..2,5' was read as 12.5."""
+    from fixtures import typed_van_quan
+    from macros_py.cli import main
+
+    path = typed_van_quan(tmp_path / "b.xlsx", {"C8": "1,2.3,4", "C9": "1..2,5"})
+    assert main(["validate", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "Ô C8 (cột 1): '1,2.3,4' không phải là số." in out and "Ô C9 (cột 1): '1..2,5' không phải là số." in out
 
 
 @pytest.mark.parametrize("value, fmt, shown", [

@@ -155,9 +155,9 @@ def before_root(root: bytes, prolog: bytes):
     return lambda data: data.replace(b"<" + root, prolog + b"<" + root, 1)
 
 
-def utf16(data: bytes) -> bytes:
+def utf16(data: bytes, bom: bytes = b"\xff\xfe", codec: str = "utf-16-le") -> bytes:
     text = data.decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
-    return b"\xff\xfe" + text.replace("<worksheet", DTD.decode() + "<worksheet", 1).encode("utf-16-le")
+    return bom + text.replace("<worksheet", DTD.decode() + "<worksheet", 1).encode(codec)
 
 
 SHEET = "xl/worksheets/sheet1.xml"
@@ -172,7 +172,10 @@ SHEET = "xl/worksheets/sheet1.xml"
     (SHEET, before_root(b"worksheet", b"<!-- <x> -->\n<?pi x?>" + DTD)),           # behind a comment
     (SHEET, before_root(b"worksheet", b"<!--" + b" " * (2 << 20) + b"-->")),       # megabytes of prolog
     (SHEET, utf16),                                                                # in UTF-16
-], ids=["entities", "doctype-only", "rels", "shared-strings", "padded", "behind-comment", "long-prolog", "utf16"])
+    (SHEET, lambda d: utf16(d, b"\xfe\xff", "utf-16-be")),                          # UTF-16, big-endian
+    (SHEET, lambda d: b"\xef\xbb\xbf" + before_root(b"worksheet", DTD)(d)),         # behind a UTF-8 BOM
+], ids=["entities", "doctype-only", "rels", "shared-strings", "padded", "behind-comment", "long-prolog", "utf16",
+        "utf16-be", "utf8-bom"])
 def test_doctype_and_entity_declarations_are_refused(tmp_path, capsys, part, change):
     path = rewritten(tmp_path / "d.xlsx", part, change)
     assert main(["validate", str(path)]) == 2

@@ -487,7 +487,8 @@ def test_garbled_number_text_is_named_not_a_crash(tmp_path, capsys):
 @pytest.mark.parametrize("value, fmt, shown", [
     (8.25, "0.00", 2), (8.25, "#,##0.0", 1), (8.25, "0", 0), (8.25, "0.00;[Red]-0.00", 2), (8.25, "0.0%", 1),
     (8.25, None, 2), (0.2, None, 1), (3.0, "General", 0), (1198, "@", 0), (8.2491582491, None, 10),
-    (1e-12, None, 10), (0.1 + 0.2, None, 10),
+    (1e-12, None, 10), (0.1 + 0.2, None, 10), (8.25, "General", 2), (8.25, "0;[Red]-0.00", 0), (0.05, None, 2),
+    (float("inf"), None, 0),
 ])
 def test_shown_decimals(value, fmt, shown):
     from macros_py.core.numbers import shown_decimals
@@ -639,3 +640,26 @@ def test_fractional_constants_are_rendered_as_written():
     ref = {"1": "C9", "2": "D9"}.get
     assert notation.to_excel(notation.parse_expr("2.5x1"), ref) == "2.5*C9"
     assert notation.to_excel(notation.parse_expr("2/1x100"), ref) == "IF(C9=0,0,D9/C9)*100"
+
+
+def test_overflowing_sums_and_differences_are_no_number():
+    huge = {"1": 1e308, "2": 1e308}
+    assert notation.evaluate(notation.parse_expr("1+2"), huge) is None
+    assert notation.evaluate(notation.parse_expr("1-(0-2)"), dict(huge, **{"0": 0})) is None
+    assert notation.evaluate(notation.parse_expr("1x2"), huge) is None
+
+
+def test_a_table_that_does_not_start_at_a1(tmp_path):
+    """Blank rows above and blank columns left of everything: cells keep their own addresses."""
+    import openpyxl
+
+    from fixtures import typed_van_quan
+    from macros_py.commands.validate import validate_file
+
+    path = typed_van_quan(tmp_path / "b.xlsx", {"D9": 89})
+    wb = openpyxl.load_workbook(path)
+    wb.active.insert_rows(1, 3)
+    wb.active.insert_cols(1, 2)
+    wb.save(path)
+    assert [(f.cell, f.rule) for s in validate_file(path).sheets for f in s.findings if f.severity == "error"] == \
+        [("F12", "likely-culprit")]

@@ -25,11 +25,12 @@ SURVIVED = {0, 5, 33, 35}                   # survived, no tests, suspicious
 _REASON = re.compile(r"^- `([^`]+)`[^:]*: (.*)$")
 
 
-def results(prefixes: list[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
+def results(prefixes: list[str]) -> dict[str, int | None]:
+    """Exit code of every mutant in scope; None for one not checked yet."""
+    out: dict[str, int | None] = {}
     for meta in sorted((ROOT / "mutants").rglob("*.meta")):
         for name, code in json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"].items():
-            if code is not None and (not prefixes or name.startswith(tuple(prefixes))):
+            if not prefixes or name.startswith(tuple(prefixes)):
                 out[name] = code
     return out
 
@@ -43,7 +44,9 @@ def diff(name: str) -> str:
 
 
 def main(prefixes: list[str]) -> None:
-    found = results(prefixes)
+    everything = results(prefixes)
+    found = {n: c for n, c in everything.items() if c is not None}
+    unchecked = len(everything) - len(found)
     if not found:
         raise SystemExit("No mutmut results: run mutmut first (README, section Tests).")
     reasons = {}
@@ -68,7 +71,8 @@ def main(prefixes: list[str]) -> None:
         f"- tool: mutmut {_version()}, tests: `[tool.mutmut]` in pyproject.toml (LibreOffice skipped)",
         f"- modules: {', '.join(modules)}",
         f"- mutants: {len(found)} total, {len(killed)} killed (timeouts included), {len(survived)} survived"
-        + (f", {len(other)} other ({', '.join(sorted({str(found[n]) for n in other}))})" if other else ""),
+        + (f", {len(other)} other ({', '.join(sorted({str(found[n]) for n in other}))})" if other else "")
+        + (f"; {unchecked} generated but not run yet (not counted)" if unchecked else ""),
         f"- score: {100 * len(killed) / len(found):.1f} %",
         "",
         "## Surviving mutants",

@@ -127,6 +127,9 @@ def test_zip_bomb_limits_at_their_edge(tmp_path, unpacked, packed, refused):
 
 def test_a_declared_bomb_is_refused_by_every_command(tmp_path, capsys):
     path = declared(tmp_path / "z.xlsx", GIB + 1, GIB // 200 + 1)
+    with pytest.raises(WorkbookError) as err:
+        check_package(path)
+    assert str(err.value) == "Tệp 'z.xlsx' giải nén ra quá lớn (1024 MB): nghi là tệp độc hại (bom nén), không đọc."
     assert main(["validate", str(path)]) == 2
     assert main(["recalc", str(path), "-o", str(tmp_path / "r.xlsx")]) == 2
     assert main(["clear", str(path), "-o", str(tmp_path / "c.xlsx")]) == 2
@@ -144,10 +147,13 @@ DTD = b'<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a
 
 
 def rewritten(path: Path, part: str, change) -> Path:
+    """The shipped workbook with one part changed (or added, when it has no such part)."""
     with zipfile.ZipFile(VAN_QUAN) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             data = src.read(info.filename)
             dst.writestr(info.filename, change(data) if info.filename == part else data)
+        if part not in src.namelist():
+            dst.writestr(part, change(b""))
     return path
 
 
@@ -174,12 +180,16 @@ SHEET = "xl/worksheets/sheet1.xml"
     (SHEET, utf16),                                                                # in UTF-16
     (SHEET, lambda d: utf16(d, b"\xfe\xff", "utf-16-be")),                          # UTF-16, big-endian
     (SHEET, lambda d: b"\xef\xbb\xbf" + before_root(b"worksheet", DTD)(d)),         # behind a UTF-8 BOM
+    (SHEET, before_root(b"worksheet", b"<?pi" + b" " * 70000 + b"?>" + DTD)),      # behind a 70 kB instruction
+    (SHEET, lambda d: utf16(d) + b"\0"),                                          # UTF-16 of odd length
+    ("xl/drawings/vmlDrawing9.vml", lambda d: b'<?xml version="1.0"?>' + DTD + b"<xml/>"),   # a drawing part
 ], ids=["entities", "doctype-only", "rels", "shared-strings", "padded", "behind-comment", "long-prolog", "utf16",
-        "utf16-be", "utf8-bom"])
+        "utf16-be", "utf8-bom", "long-pi", "utf16-odd", "vml"])
 def test_doctype_and_entity_declarations_are_refused(tmp_path, capsys, part, change):
     path = rewritten(tmp_path / "d.xlsx", part, change)
     assert main(["validate", str(path)]) == 2
-    assert "DOCTYPE/ENTITY" in capsys.readouterr().out
+    assert "Tệp 'd.xlsx' chứa khai báo XML không được phép (DOCTYPE/ENTITY): nghi là tệp độc hại, không đọc." \
+        in capsys.readouterr().out
     assert main(["recalc", str(path), "-o", str(tmp_path / "r.xlsx")]) == 2
     assert not (tmp_path / "r.xlsx").exists()
 
@@ -189,9 +199,29 @@ def test_doctype_and_entity_declarations_are_refused(tmp_path, capsys, part, cha
     ("xl/sharedStrings.xml", lambda d: d.replace("Yên Phúc".encode(), b"Y&lt;!DOCTYPE x&gt;&lt;!ENTITY&gt;", 1)),
     (SHEET, before_root(b"worksheet", b"<!-- no DOCTYPE or ENTITY here -->")),
     (SHEET, before_root(b"worksheet", b" " * 5000)),
-], ids=["as-text", "in-comment", "long-whitespace"])
+    # a sheet part of 2 MB (a long comment inside the root): read, not taken for a long prolog
+    (SHEET, lambda d: d.replace(b"<sheetData>", b"<!--" + b" " * (2 << 20) + b"--><sheetData>", 1)),
+], ids=["as-text", "in-comment", "long-whitespace", "large-part"])
 def test_harmless_look_alikes_are_read(tmp_path, part, change):
     assert errors(rewritten(tmp_path / "ok.xlsx", part, change)) == []
+
+
+def test_an_unclosed_comment_is_damage_not_an_attack(tmp_path):
+    result = validate_file(rewritten(tmp_path / "c.xlsx", SHEET, lambda d: b'<?xml version="1.0"?><!-- never closed'))
+    assert result.status == "unreadable" and "DOCTYPE" not in result.error
+
+
+def test_a_member_that_cannot_be_unpacked_is_damage(tmp_path):
+    """A zip that opens but whose sheet uses a compression no reader has (99: AES)."""
+    path = rewritten(tmp_path / "x.xlsx", SHEET, lambda d: d)
+    data = bytearray(path.read_bytes())
+    for signature, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):    # local and central headers
+        at = data.rfind(signature, 0, data.find(SHEET.encode(), data.find(signature)))
+        struct.pack_into("<H", data, at + offset, 99)
+    path.write_bytes(bytes(data))
+    with pytest.raises(WorkbookError) as err:
+        check_package(path)
+    assert str(err.value) == "Tệp 'x.xlsx' bị hỏng hoặc không phải tệp Excel."
 
 
 # ------------------------------------------------------------- sheet size

@@ -5,6 +5,7 @@ read here with tomllib, from DOMAIN.md and from hand arithmetic, never from the 
 """
 from __future__ import annotations
 
+import math
 import tomllib
 from importlib import resources
 
@@ -214,6 +215,7 @@ def without_addresses(path):
         for info in src.infolist():
             data = src.read(info.filename)
             if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb"<f>F9-D9</f>", b"", data)           # H9 typed over, as an officer does
                 data = re.sub(rb'(<c) r="[A-Z]+[0-9]+"', rb"\1", data)
             dst.writestr(info, data)
     return path
@@ -225,7 +227,8 @@ def test_a_sheet_without_cell_addresses_is_read_through_openpyxl(tmp_path):
     result = validate_file(without_addresses(tmp_path / "n.xlsx"))
     sheet, = result.sheets
     assert (sheet.table.total_row, len(sheet.table.unit_rows)) == (25, 17)
-    assert sheet.findings == []              # its formula columns are known to hold formulas
+    # its formula columns are known to hold formulas: the one typed over is named
+    assert [(f.cell, f.rule) for f in sheet.findings] == [("H9", "typed-over-formula")]
 
 
 def test_recalc_of_an_intact_workbook_finds_nothing_typed_over(tmp_path, capsys):
@@ -488,7 +491,7 @@ def test_garbled_number_text_is_named_not_a_crash(tmp_path, capsys):
     (8.25, "0.00", 2), (8.25, "#,##0.0", 1), (8.25, "0", 0), (8.25, "0.00;[Red]-0.00", 2), (8.25, "0.0%", 1),
     (8.25, None, 2), (0.2, None, 1), (3.0, "General", 0), (1198, "@", 0), (8.2491582491, None, 10),
     (1e-12, None, 10), (0.1 + 0.2, None, 10), (8.25, "General", 2), (8.25, "0;[Red]-0.00", 0), (0.05, None, 2),
-    (float("inf"), None, 0),
+    (float("inf"), None, 0), (8.25, "@", 2),
 ])
 def test_shown_decimals(value, fmt, shown):
     from macros_py.core.numbers import shown_decimals
@@ -637,7 +640,10 @@ def test_a_data_table_formula_cell_is_no_crash():
 
 
 def test_fractional_constants_are_rendered_as_written():
-    ref = {"1": "C9", "2": "D9"}.get
+    ref = {"1": "C9", "2": "D9", "4": "F9"}.get
+    assert notation.to_excel(notation.parse_expr("(2+4)x1"), ref) == "(D9+F9)*C9"
+    assert notation.to_excel(notation.parse_expr("(2-4)-1"), ref) == "D9-F9-C9"
+    assert math.isnan(notation.excel_round(float("nan"), 2)) and notation.excel_round(2e15 + 0.5, 0) == 2e15 + 0.5
     assert notation.to_excel(notation.parse_expr("2.5x1"), ref) == "2.5*C9"
     assert notation.to_excel(notation.parse_expr("2/1x100"), ref) == "IF(C9=0,0,D9/C9)*100"
 

@@ -87,6 +87,9 @@ def test_numbers_in_a_spec_that_name_no_column_are_constants():
     assert form.column("2").formula.right == x3 and form.relations[0].statement.right == x3
     assert form.agreements[0].first == x3
     assert _build(spec(col2_kind="rate", col2_of="1x3", col2_decimals=1)).column("2").of == x3
+    agree = _build(spec(agree=[{"first": "2", "second": "1x3", "anchor": 1, "message": "m",
+                                "severity": "error"}])).agreements[0]
+    assert (agree.second, agree.severity) == (x3, "error")
 
 
 def test_a_minimal_spec_takes_the_defaults():
@@ -460,6 +463,8 @@ DOT_K, COMMA_K = "dấu chấm phân nghìn, dấu phẩy thập phân", "dấu 
     ("1 188", True, 1188, "số nguyên", 0),
     ("1\u00a0188", True, 1188, "số nguyên", 0),
     ("  98 ", True, 98, "số nguyên", 0),
+    ("123.456,5", False, 123456.5, DOT_K, 1),
+    ("1234,567", True, 1234.567, "dấu ',' thập phân", 3),      # four digits first: no thousands
 ])
 def test_number_text_is_read_as_officers_mean_it(text, whole, value, how, decimals):
     from macros_py.core.numbers import parse_number
@@ -469,7 +474,7 @@ def test_number_text_is_read_as_officers_mean_it(text, whole, value, how, decima
 
 
 @pytest.mark.parametrize("text", ["", "  ", "abc", "1e5", "-", "1.23.4", "1,2,3", "8,25 hộ", "%", "()", "(30", "30)",
-                                  "1,2.3,4", "1.2,3.4", "1,,2.5", "1..2,5", "1234.567,8"])
+                                  "1,2.3,4", "1.2,3.4", "1,,2.5", "1..2,5", "1234.567,8", "1.2345,6"])
 def test_text_that_is_no_number_is_refused(text):
     from macros_py.core.numbers import parse_number
 
@@ -669,3 +674,72 @@ def test_a_table_that_does_not_start_at_a1(tmp_path):
     wb.save(path)
     assert [(f.cell, f.rule) for s in validate_file(path).sheets for f in s.findings if f.severity == "error"] == \
         [("F12", "likely-culprit")]
+
+
+def test_notation_helpers_on_every_shape():
+    from macros_py.forms.notation import columns_of, has_division, ratio_parts, to_text
+
+    expr = notation.parse_expr
+    assert [has_division(expr(t)) for t in ("2/1x100", "4-2", "-(2/1)", "1+2/3", "2/1+3", "-2", "2x3")] == \
+        [True, False, True, True, True, False, False]
+    assert ratio_parts(expr("4/1")) == ("4", "1", 1.0) and ratio_parts(expr("4/1x100")) == ("4", "1", 100.0)
+    assert columns_of(expr("-(2-4)")) == ["2", "4"] and to_text(None) == ""
+    assert to_text(expr("2x4/1")) == "2x4/1" and to_text(expr("2/(1x4)")) == "2/(1x4)"
+    assert notation.to_excel(expr("2x4/1"), {"1": "C9", "2": "D9", "4": "F9"}.get) == "IF(C9=0,0,D9*F9/C9)"
+
+
+@pytest.mark.parametrize("op, left, right, holds", [
+    ("<=", 1e-9, 0.0, True), (">=", -1e-9, 0.0, True), ("<", -1e-9, 0.0, False), (">", 1e-9, 0.0, False),
+    ("=", 0.0, 1e-9, True), ("=", 0.0, 2e-9, False),
+])
+def test_comparisons_at_the_noise_edge(op, left, right, holds):
+    """Within 1e-9 (floating-point noise) two sides are equal: '<=' holds, '<' does not."""
+    assert notation.compare(op, left, right) is holds
+
+
+def test_a_missing_name_has_an_empty_key():
+    from macros_py.core.names import normalize_name
+
+    assert normalize_name(None) == normalize_name("") == normalize_name("  ") == ""
+
+
+def test_output_refusals_say_why(tmp_path):
+    from macros_py.write.safe_io import OutputError, check_output
+
+    src = tmp_path / "b.xlsx"
+    src.write_bytes(b"x")
+    for out, inputs, says in ((src, (src,), f"Tệp kết quả '{src}' trùng với tệp đầu vào; hãy chọn tên khác."),
+                              (src, (), f"Tệp '{src}' đã có. Dùng --force nếu muốn ghi đè."),
+                              (tmp_path / "khong" / "o.xlsx", (), f"Thư mục '{tmp_path / 'khong'}' không tồn tại.")):
+        with pytest.raises(OutputError) as err:
+            check_output(out, False, inputs)
+        assert str(err.value) == says
+
+
+def test_unreadable_inputs_say_why(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from macros_py.engines.file import WorkbookError, check_readable
+
+    fake_ods = tmp_path / "x.ods"
+    fake_ods.write_text("không phải bảng tính", encoding="utf-8")
+    other = tmp_path / "x.pdf"
+    other.write_bytes(b"%PDF")
+    cases = [(tmp_path / "khong_co.xlsx", f"Không tìm thấy tệp '{tmp_path / 'khong_co.xlsx'}'."),
+             (tmp_path, f"'{tmp_path}' là thư mục, không phải tệp bảng tính."),
+             (other, "'x.pdf' không phải tệp bảng tính (.xlsx, .xlsm, .xls, .ods)."),
+             (fake_ods, "Tệp 'x.ods' bị hỏng hoặc không phải tệp Excel.")]
+    for path, says in cases:
+        with pytest.raises(WorkbookError) as err:
+            check_readable(path)
+        assert str(err.value) == says
+    locked = tmp_path / "khoa.xlsx"
+    locked.write_bytes(b"PK")
+
+    def denied(self, *args, **kwargs):
+        raise PermissionError(13, "denied")
+
+    monkeypatch.setattr(Path, "open", denied)
+    with pytest.raises(WorkbookError) as err:
+        check_readable(locked)
+    assert str(err.value) == f"Không có quyền đọc tệp '{locked}'."

@@ -49,11 +49,14 @@ def main(prefixes: list[str]) -> None:
     unchecked = len(everything) - len(found)
     if not found:
         raise SystemExit("No mutmut results: run mutmut first (README, section Tests).")
-    reasons = {}
+    reasons, notes = {}, []
     if REPORT.exists():
-        for line in REPORT.read_text(encoding="utf-8").splitlines():
+        text = REPORT.read_text(encoding="utf-8")
+        for line in text.splitlines():
             if m := _REASON.match(line):
                 reasons[m.group(1)] = m.group(2)
+        if "\n## Notes\n" in text:                      # kept as written, between runs
+            notes = ["## Notes"] + text.split("\n## Notes\n", 1)[1].split("\n## ", 1)[0].rstrip().splitlines() + [""]
     killed = sorted(n for n, c in found.items() if c in KILLED)
     survived = sorted(n for n, c in found.items() if c in SURVIVED)
     other = sorted(n for n, c in found.items() if n not in killed and n not in survived)
@@ -75,6 +78,7 @@ def main(prefixes: list[str]) -> None:
         + (f"; {unchecked} generated but not run yet (not counted)" if unchecked else ""),
         f"- score: {100 * len(killed) / len(found):.1f} %",
         "",
+        *notes,
         "## Surviving mutants",
         "",
         "Each with the test that now kills it, or why it is equivalent (no input can tell it apart).",

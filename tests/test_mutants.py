@@ -649,6 +649,7 @@ def test_fractional_constants_are_rendered_as_written():
     assert notation.to_excel(notation.parse_expr("(2+4)x1"), ref) == "(D9+F9)*C9"
     assert notation.to_excel(notation.parse_expr("(2-4)-1"), ref) == "D9-F9-C9"
     assert math.isnan(notation.excel_round(float("nan"), 2)) and notation.excel_round(2e15 + 0.5, 0) == 2e15 + 0.5
+    assert notation.excel_round(1e15 + 0.5, 0) == 1e15 + 0.5            # 15 digits: nothing left to round
     assert notation.to_excel(notation.parse_expr("2.5x1"), ref) == "2.5*C9"
     assert notation.to_excel(notation.parse_expr("2/1x100"), ref) == "IF(C9=0,0,D9/C9)*100"
 

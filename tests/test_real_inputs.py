@@ -100,21 +100,6 @@ def test_xlsm_with_macros_through_every_command(tmp_path):
     assert [macros_of(p) for p in (fixed, marked, cleared)] == [vba] * 3       # the officer's macros kept
 
 
-@pytest.mark.parametrize("target", ["ods", "xls:MS Excel 97"])
-def test_ods_and_xls_are_validated_and_the_copies_refused_plainly(tmp_path, capsys, target):
-    """validate reads them; annotate, recalc and clear write through openpyxl, which cannot load
-    them: a clear message and exit 2 (bad input), nothing written."""
-    converted = recalculate(typed_van_quan(tmp_path / "b.xlsx", {"D9": 89}), tmp_path / "conv", target)
-    assert findings(converted, "error") == [("D9", "likely-culprit")]
-    assert main(["validate", str(converted), "--annotate", str(tmp_path / "a.xlsx")]) == 2
-    assert "Chỉ đánh dấu được tệp .xlsx/.xlsm" in capsys.readouterr().err
-    for command in ("recalc", "clear"):
-        assert main([command, str(converted), "-o", str(tmp_path / "out.xlsx")]) == 2
-        err = capsys.readouterr().err
-        assert err.startswith("Lỗi:") and converted.name in err and "Traceback" not in err
-    assert not (tmp_path / "out.xlsx").exists() and not (tmp_path / "a.xlsx").exists()
-
-
 # ------------------------------------------------------------- Excel's shared formulas
 
 def shared(path: Path, typed: dict[str, float] | None = None) -> Path:

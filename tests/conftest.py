@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 # xlwings' remote engine (xw.Book(json=…)) is free for noncommercial and government use.
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
@@ -12,6 +13,29 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+# Hypothesis: the default profile `ci` is derandomized (the same examples on every run, so a red CI
+# is reproducible and a green one is not luck); `HYPOTHESIS_PROFILE=thorough` draws fresh random
+# examples, ten times as many, and keeps failures in .hypothesis/ to replay them (README, Tests).
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("thorough", derandomize=False, max_examples=1000, print_blob=True)
+settings.register_profile("mutation", derandomize=True, database=None, max_examples=20)
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+settings.load_profile(PROFILE)
+
+
+def pytest_collection_modifyitems(items):
+    """Under `thorough`, tests that fix their own example count (for CI's time) get ten times it;
+    under `mutation` (tests/MUTATION.md: every mutant reruns them) a fifth."""
+    scale = {"thorough": 10, "mutation": 0.2}.get(PROFILE)
+    if scale is None:
+        return
+    for item in items:
+        own = getattr(getattr(item, "obj", None), "_hypothesis_internal_use_settings", None)
+        if own is not None and own.max_examples < 1000:
+            item.obj._hypothesis_internal_use_settings = settings(own, max_examples=max(5, int(own.max_examples
+                                                                                                * scale)))
+
 
 from macros_py.write.layout import Unit  # noqa: E402
 from macros_py.core.numbers import parse_number  # noqa: E402

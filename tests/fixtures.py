@@ -59,3 +59,16 @@ def blank_inbox(folder: Path, units: tuple[str, ...] = ("Yên Phúc", "Bình Ph�
         assert main(["new", "--units", unit, "--unit", f"xã {unit}", "--year", str(year),
                      "-o", str(folder / f"{unit}.xlsx")]) == 0
     return folder
+
+
+def cell_styles(path: Path, authors: bool = True) -> dict:
+    """Every cell's value, fill, font, border, number format and note: what clear must give back."""
+    wb = openpyxl.load_workbook(path)
+    out: dict = {"sheets": wb.sheetnames}
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                note = (c.comment.text, c.comment.author if authors else None) if c.comment else None
+                out[(ws.title, c.coordinate)] = (c.value, repr(c.fill), repr(c.font), repr(c.border), c.number_format,
+                                                 note)
+    return out

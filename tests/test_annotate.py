@@ -8,7 +8,7 @@ import pytest
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 
-from fixtures import typed_van_quan
+from fixtures import cell_styles as _styles, typed_van_quan
 from libreoffice import recalculate
 from macros_py.cli import main
 
@@ -24,18 +24,6 @@ def broken(tmp_path):
     ws["B2"].fill = PatternFill("solid", fgColor="FFDDDDDD")
     wb.save(path)
     return path
-
-
-def _styles(path):
-    wb = openpyxl.load_workbook(path)
-    out = {"sheets": wb.sheetnames}
-    for ws in wb.worksheets:
-        for row in ws.iter_rows():
-            for c in row:
-                out[(ws.title, c.coordinate)] = (c.value, repr(c.fill), repr(c.font), repr(c.border), c.number_format,
-                                                 c.comment.text if c.comment else None,
-                                                 c.comment.author if c.comment else None)
-    return out
 
 
 def test_annotate_marks_cells_and_writes_the_report_sheet(broken, tmp_path):

@@ -18,11 +18,22 @@ def _errors(path):
 
 
 @pytest.mark.parametrize("target, suffix", [("ods", ".ods"), ("xls:MS Excel 97", ".xls")])
-def test_ods_and_xls_are_read_through_calamine(tmp_path, target, suffix):
+def test_ods_and_xls_are_read_through_calamine(tmp_path, capsys, target, suffix):
     src = typed_van_quan(tmp_path / "b.xlsx", {"D9": 89})
     converted = recalculate(src, tmp_path / "conv", target)
     assert converted.suffix == suffix
     assert _errors(converted) == [("D9", "likely-culprit")]
+    # annotate, recalc and clear write through openpyxl, which cannot load them: a plain message
+    # and exit 2 (bad input), nothing written
+    from macros_py.cli import main
+
+    assert main(["validate", str(converted), "--annotate", str(tmp_path / "a.xlsx")]) == 2
+    assert "Chỉ đánh dấu được tệp .xlsx/.xlsm" in capsys.readouterr().err
+    for command in ("recalc", "clear"):
+        assert main([command, str(converted), "-o", str(tmp_path / "out.xlsx")]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("Lỗi:") and converted.name in err and "Traceback" not in err
+    assert not (tmp_path / "out.xlsx").exists() and not (tmp_path / "a.xlsx").exists()
 
 
 def test_nfd_total_label_extra_column_hidden_row_and_second_sheet(tmp_path):

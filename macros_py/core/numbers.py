@@ -38,6 +38,11 @@ def parse_number(text: str, whole: bool) -> ParsedNumber | None:
         # The separator that comes last is the decimal one.
         decimal_sep = "," if s.rfind(",") > s.rfind(".") else "."
         thousands_sep = "." if decimal_sep == "," else ","
+        whole_part, _ = s.rsplit(decimal_sep, 1)
+        groups = whole_part.split(thousands_sep)
+        # one decimal separator, after groups of three: "1.234,5"; not "1,2.3,4" nor "1..2,5"
+        if decimal_sep in whole_part or not 1 <= len(groups[0]) <= 3 or any(len(g) != 3 for g in groups[1:]):
+            return None
         how = ("dấu chấm phân nghìn, dấu phẩy thập phân" if decimal_sep == ","
                else "dấu phẩy phân nghìn, dấu chấm thập phân")
         value = float(s.replace(thousands_sep, "").replace(decimal_sep, "."))

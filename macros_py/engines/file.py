@@ -6,6 +6,7 @@ hold formulas, their text, number formats and hidden rows.
 """
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -16,6 +17,9 @@ OPENPYXL_SUFFIXES = (".xlsx", ".xlsm")
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 MAX_UNPACKED = 1 << 30          # 1 GiB of XML is far beyond any plan table: refuse as a zip bomb
 MAX_RATIO = 200                 # real workbooks compress 5–20×; bombs 1000×
+RATIO_FROM = 50 << 20           # below 50 MB unpacked a high ratio is only a well-compressed table
+MAX_PROLOG = 1 << 20            # no workbook part has a megabyte of comments before its root element
+_PROLOG_MISC = re.compile(rb"<\?.*?\?>|<!--.*?-->|\s+", re.S)
 MAX_CELLS = 20_000_000          # 100,000 rows × 200 columns
 
 
@@ -50,20 +54,41 @@ def check_package(path: Path) -> None:
             infos = z.infolist()
             unpacked = sum(i.file_size for i in infos)
             packed = sum(i.compress_size for i in infos) or 1
-            if unpacked > MAX_UNPACKED or (unpacked > (50 << 20) and unpacked / packed > MAX_RATIO):
+            if unpacked > MAX_UNPACKED or (unpacked > RATIO_FROM and unpacked / packed > MAX_RATIO):
                 raise WorkbookError(f"Tệp '{path.name}' giải nén ra quá lớn ({unpacked >> 20} MB): nghi là tệp độc "
                                     "hại (bom nén), không đọc.")
             for info in infos:
                 if info.filename.endswith((".xml", ".rels", ".vml")):
                     with z.open(info) as fh:
-                        head = fh.read(4096)
-                    if b"<!ENTITY" in head or b"<!DOCTYPE" in head:
+                        hostile = _declares_dtd(fh)
+                    if hostile:
                         raise WorkbookError(f"Tệp '{path.name}' chứa khai báo XML không được phép (DOCTYPE/ENTITY): "
                                             "nghi là tệp độc hại, không đọc.")
     except WorkbookError:
         raise
     except Exception as exc:  # zipfile raises many types on damage (BadZipFile, NotImplementedError, zlib.error…)
         raise WorkbookError(f"Tệp '{path.name}' bị hỏng hoặc không phải tệp Excel.") from exc
+
+
+def _declares_dtd(fh) -> bool:
+    """Whether an XML part has a DOCTYPE (where entities are declared) before its root element.
+
+    Whitespace, comments and processing instructions may stand first, however long, so they
+    are read past (UTF-16 parts too); a prolog still unfinished after MAX_PROLOG counts as one.
+    """
+    buf = b""
+    while True:
+        chunk = fh.read(65536)
+        buf += chunk
+        text = buf.decode("utf-16", "ignore").encode() if buf[:2] in (b"\xff\xfe", b"\xfe\xff") else buf
+        pos = 3 if text.startswith(b"\xef\xbb\xbf") else 0
+        while (m := _PROLOG_MISC.match(text, pos)) is not None:
+            pos = m.end()
+        rest = text[pos:pos + 4]
+        if not chunk or (len(rest) == 4 and not rest.startswith((b"<?", b"<!--"))):
+            return rest.startswith(b"<!") and not rest.startswith(b"<!--")
+        if len(buf) > MAX_PROLOG:
+            return True
 
 
 def _calamine_values(path: Path) -> tuple[dict[str, list[list]], set[str]]:

@@ -204,13 +204,13 @@ def to_excel(node: Expr, ref: Callable[[str], str]) -> str:
     if isinstance(node, Neg):
         return f"-{_wrap(node.operand, ref, '*')}"
     if node.op == "/":
-        num, den = _wrap(node.left, ref, "/"), _wrap(node.right, ref, "/")
+        num, den = _wrap(node.left, ref, "/"), _wrap(node.right, ref, "/", right=True)
         return f"IF({den}=0,0,{num}/{den})"
     return f"{_wrap(node.left, ref, node.op)}{node.op}{_wrap(node.right, ref, node.op, right=True)}"
 
 
 def to_text(node: Expr | None) -> str:
-    """Back to the officers' notation: '4/1x100'."""
+    """Back to the officers' notation: '4/1x100'; brackets kept where the meaning needs them."""
     if node is None:
         return ""
     if isinstance(node, Col):
@@ -218,15 +218,28 @@ def to_text(node: Expr | None) -> str:
     if isinstance(node, Const):
         return f"{node.value:g}"
     if isinstance(node, Neg):
-        return "-" + to_text(node.operand)
-    return f"{to_text(node.left)}{'x' if node.op == '*' else node.op}{to_text(node.right)}"
+        return "-" + _bracketed(node.operand, "*")
+    return f"{_bracketed(node.left, node.op)}{'x' if node.op == '*' else node.op}" \
+           f"{_bracketed(node.right, node.op, right=True)}"
+
+
+def _needs_brackets(node: Expr, parent_op: str, right: bool) -> bool:
+    """a-(b-c), (a+b)/c, a/(b*c): a sum under a product or on the right of '-', a product on the right of '/'."""
+    if not isinstance(node, BinOp):
+        return False
+    if node.op in "+-":
+        return parent_op in "*/" or (right and parent_op == "-")
+    return right and parent_op == "/"
+
+
+def _bracketed(node: Expr, parent_op: str, right: bool = False) -> str:
+    text = to_text(node)
+    return f"({text})" if _needs_brackets(node, parent_op, right) else text
 
 
 def _wrap(node: Expr, ref: Callable[[str], str], parent_op: str, right: bool = False) -> str:
     text = to_excel(node, ref)
-    if isinstance(node, BinOp) and node.op in "+-" and (parent_op in "*/" or (right and parent_op == "-")):
-        return f"({text})"
-    return text
+    return f"({text})" if _needs_brackets(node, parent_op, right) else text
 
 
 def has_division(node: Expr) -> bool:
@@ -252,10 +265,10 @@ def compare(op: str, left: float, right: float, slack: float = 1e-9) -> bool:
         return left <= right + slack
     if op == ">=":
         return left >= right - slack
-    if op == "<":
-        return left < right + slack
+    if op == "<":                 # strict: equal within noise is not less
+        return left < right - slack
     if op == ">":
-        return left > right - slack
+        return left > right + slack
     return abs(left - right) <= slack
 
 

@@ -224,8 +224,6 @@ def test_clear_restores_palette_fills_after_a_libreoffice_save(palette, tmp_path
     assert (ws["F10"].fill.fill_type, ws["F10"].fill.bgColor.rgb) == ("lightGray", "FFFFF2CC")
 
 
-@pytest.mark.xfail(strict=True, reason="annotate (unowned; for the lead): a gradient-filled flagged cell "
-                                       "crashes --annotate (GradientFill has no fgColor), exit 3")
 def test_a_gradient_filled_cell_is_annotated_and_cleared(tmp_path):
     path = typed_van_quan(tmp_path / "g.xlsx", {"D9": 89})
     wb = openpyxl.load_workbook(path)

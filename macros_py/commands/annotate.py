@@ -107,27 +107,44 @@ def report_geometry(rows: list[ReportRow], title: list[str]) -> tuple[list[float
 
 # ---------------------------------------------------------------- openpyxl painter
 
+def _color_state(c) -> dict | None:
+    if c is None:
+        return None
+    return {"type": c.type, "value": c.value if c.type != "theme" else c.theme, "tint": c.tint}
+
+
+def _color_from_state(d):
+    from openpyxl.styles import Color
+
+    if not d:
+        return Color()
+    kind = d["type"]
+    if kind == "theme":
+        return Color(theme=d["value"], tint=d["tint"])
+    if kind == "indexed":
+        return Color(indexed=d["value"], tint=d["tint"])
+    return Color(rgb=d["value"], tint=d["tint"])
+
+
 def _fill_state(fill) -> dict:
-    def color(c):
-        if c is None:
-            return None
-        return {"type": c.type, "value": c.value if c.type != "theme" else c.theme, "tint": c.tint}
-    return {"fill_type": fill.fill_type, "fg": color(fill.fgColor), "bg": color(fill.bgColor)}
+    """A cell's own fill as JSON-able data: a pattern fill, or a gradient (its geometry and stops)."""
+    if getattr(fill, "tagname", "") == "gradientFill":
+        return {"gradient": {"type": fill.type, "degree": fill.degree, "left": fill.left, "right": fill.right,
+                             "top": fill.top, "bottom": fill.bottom,
+                             "stop": [[_color_state(s.color), s.position] for s in fill.stop]}}
+    return {"fill_type": fill.fill_type, "fg": _color_state(fill.fgColor), "bg": _color_state(fill.bgColor)}
 
 
 def _fill_from_state(state: dict):
-    from openpyxl.styles import Color, PatternFill
+    from openpyxl.styles import GradientFill, PatternFill
+    from openpyxl.styles.fills import Stop
 
-    def color(d):
-        if not d:
-            return Color()
-        kind = d["type"]
-        if kind == "theme":
-            return Color(theme=d["value"], tint=d["tint"])
-        if kind == "indexed":
-            return Color(indexed=d["value"], tint=d["tint"])
-        return Color(rgb=d["value"], tint=d["tint"])
-    return PatternFill(fill_type=state["fill_type"], fgColor=color(state["fg"]), bgColor=color(state["bg"]))
+    if "gradient" in state:
+        g = state["gradient"]
+        return GradientFill(type=g["type"], degree=g["degree"], left=g["left"], right=g["right"], top=g["top"],
+                            bottom=g["bottom"], stop=[Stop(_color_from_state(c), pos) for c, pos in g["stop"]])
+    return PatternFill(fill_type=state["fill_type"], fgColor=_color_from_state(state["fg"]),
+                       bgColor=_color_from_state(state["bg"]))
 
 
 def _set_text(cell, text: str) -> None:
@@ -250,7 +267,7 @@ def clear_workbook(wb) -> int:
             continue
         cell = wb[sheet][ref]
         current = cell.fill
-        if current.fill_type == "solid" and str(current.fgColor.rgb).upper().endswith(str(ours).upper()):
+        if getattr(current, "fill_type", None) == "solid" and str(current.fgColor.rgb).upper().endswith(str(ours).upper()):
             cell.fill = _fill_from_state(json.loads(fill))
         # Other programs may drop the author on save: recognise our note by its text.
         if cell.comment is not None and (cell.comment.text or "").strip() == (our_note or "").strip():

@@ -272,10 +272,10 @@ def _save_with_cache(wb, src: Path, out: Path, force: bool) -> list[str]:
 
 def annotate_file(src: Path, out: Path, result, *, force: bool = False) -> int:
     """Write a marked copy of `src` (never `src` itself) for a validate result."""
-    from ..engines.file import WorkbookError, load_openpyxl
+    from ..engines.file import load_openpyxl
+    from ..write.safe_io import check_copyable
 
-    if Path(src).suffix.lower() not in (".xlsx", ".xlsm"):
-        raise WorkbookError("Chỉ đánh dấu được tệp .xlsx/.xlsm; hãy lưu tệp dạng .xlsx rồi chạy lại.")
+    check_copyable(Path(src), "Đánh dấu ô sai (--annotate)")
     wb = load_openpyxl(Path(src))
     findings = [f for s in result.sheets for f in s.findings]
     n = annotate_workbook(wb, findings, Path(src).name)
@@ -285,8 +285,10 @@ def annotate_file(src: Path, out: Path, result, *, force: bool = False) -> int:
 
 def clear_file(src: Path, out: Path, *, force: bool = False) -> int:
     from ..engines.file import check_readable, load_openpyxl
+    from ..write.safe_io import check_copyable
 
     check_readable(Path(src))
+    check_copyable(Path(src), "Xóa đánh dấu (clear)")
     wb = load_openpyxl(Path(src))
     n = clear_workbook(wb)
     _save_with_cache(wb, Path(src), Path(out), force)

@@ -123,3 +123,81 @@ def test_recalc_keeps_the_cached_results_it_does_not_change(with_errors, tmp_pat
     assert kept["R3"] == ("e", "#DIV/0!") and kept["R4"] == ("str", "có hộ") and kept["R5"] == ("b", "1")
     # the table's error is gone with the text made a number: 5.38 - 57/723x100 (Tân Đoàn, 7=5-3)
     assert float(kept[seven][1]) == pytest.approx(5.38 - 57 / 723 * 100, abs=0.006)
+
+
+# ---------------------------------------------------------------------------------- the stamp in .xls
+@pytest.fixture(scope="module")
+def stamped(tmp_path_factory):
+    """Yên Phúc's workbook as LibreOffice saves it, sent (a stamped copy), and that copy re-saved as
+    .xls by LibreOffice, as a district office might; the same with one figure changed after sending."""
+    import openpyxl
+
+    from conftest import van_quan_units
+    from test_consolidate import commune_workbook
+
+    tmp = tmp_path_factory.mktemp("stamp")
+    made = recalculate(commune_workbook(tmp / "made.xlsx", van_quan_units()[0], epoch=1617235200), tmp / "lo")
+    out = tmp / "gui"
+    out.mkdir()
+    assert main(["send", str(made), "-o", str(out / "thu.eml")]) == 0
+    (copy,) = out.glob("*.xlsx")
+    wb = openpyxl.load_workbook(copy)
+    wb["Biểu"]["C8"] = wb["Biểu"]["C8"].value + 1          # a household more in the first village
+    wb.save(tmp / "edited.xlsx")
+    return {"made": made,
+            "xls": recalculate(copy, tmp / "xls", "xls:MS Excel 97"),
+            "edited": recalculate(tmp / "edited.xlsx", tmp / "xls_edited", "xls:MS Excel 97")}
+
+
+def test_the_stamp_of_a_copy_resaved_as_xls_is_read(stamped, capsys):
+    from macros_py.commands.validate import validate_file
+
+    assert validate_file(stamped["xls"]).checked.endswith(", không sửa sau đó")
+    assert validate_file(stamped["edited"]).checked == "đã sửa sau khi kiểm tra"
+    assert main(["validate", str(stamped["xls"])]) == 0
+    assert "Dấu kiểm tra khi gửi: đã kiểm tra lúc " in capsys.readouterr().out
+
+
+def test_an_xls_whose_properties_cannot_be_read_says_so(stamped, tmp_path):
+    """A damaged property set (the user-defined section's size points past its end): not "chưa kiểm
+    tra" (never checked), which would be a claim the file does not support."""
+    import shutil
+    import struct
+
+    import olefile
+
+    from macros_py.commands.validate import validate_file
+
+    path = tmp_path / "hong.xls"
+    shutil.copy(stamped["xls"], path)
+    with olefile.OleFileIO(str(path), write_mode=True) as ole:
+        data = bytearray(ole.openstream("\x05DocumentSummaryInformation").read())
+        sections = struct.unpack_from("<I", data, 24)[0]
+        offsets = [struct.unpack_from("<I", data, 44 + 20 * i)[0] for i in range(sections)]
+        user = offsets[-1]                                    # the user-defined section comes second
+        struct.pack_into("<I", data, user + 4, 0x7FFFFFFF)    # its property count: absurd
+        ole.write_stream("\x05DocumentSummaryInformation", bytes(data))
+    assert validate_file(path).checked == "không đọc được dấu kiểm tra trong tệp .xls"
+    assert validate_file(recalculate(stamped["made"], tmp_path / "xls", "xls:MS Excel 97")).checked == \
+        "chưa kiểm tra"                                       # never sent: no stamp, truly
+
+
+# ------------------------------------------------------------------------- what the colours mean
+COLOUR_NAMES = {"FFC7CE": "đỏ nhạt — lỗi", "FFEB9C": "vàng — cảnh báo", "DDEBF7": "xanh nhạt — lưu ý",
+                "FDE9E7": "hồng nhạt — ô chỉ sai theo một ô khác"}
+
+
+def test_the_report_names_each_colour_the_marked_cells_use(tmp_path):
+    """A count typed wrong (a culprit and the cells that follow it) and a rate typed over its formula."""
+    import openpyxl
+
+    src = typed_van_quan(tmp_path / "b.xlsx", {"D9": 89, "C12": 1999})
+    out = tmp_path / "danh_dau.xlsx"
+    assert main(["validate", str(src), "--annotate", str(out)]) == 1
+    wb = openpyxl.load_workbook(out)
+    used = {c.fill.fgColor.rgb[-6:] for row in wb["Biểu 01"].iter_rows() for c in row
+            if c.comment is not None and c.comment.author == "giamngheo"}
+    assert {"FFC7CE", "FDE9E7"} <= used
+    line = wb["Kiểm tra"]["A3"].value
+    for colour, meaning in COLOUR_NAMES.items():
+        assert (meaning in line) == (colour in used), (colour, line)

@@ -49,7 +49,7 @@ def table_rows(grid: Grid, table: Table) -> list[str]:
             col = table.columns[c.number]
             value = grid.value(row, col)
             if value is None and (row, col) in grid.errors:
-                cells.append("error:" + grid.errors[(row, col)])     # #VALUE! is what the reader saw
+                cells.append("")     # #VALUE!: no figure, as an .xls or .ods reader sees it too
                 continue
             if value is None and grid.has_formula(row, col):
                 raise FiguresUnknown(f"{grid.name}: row {row}, column {c.number}")

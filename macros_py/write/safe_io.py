@@ -23,10 +23,10 @@ class OutputError(OfficerError):
 # Why an output could not be written, said so an officer knows what to do.
 _REASONS = {
     errno.EROFS: "thư mục này chỉ cho đọc (ổ mạng dùng chung hoặc ổ chỉ đọc); hãy ghi vào thư mục khác",
-    errno.EACCES: "không có quyền ghi vào thư mục này, hoặc tệp đang mở trong Excel; hãy đóng tệp "
-                  "hoặc ghi vào thư mục khác",
-    errno.EPERM: "không có quyền ghi vào thư mục này, hoặc tệp đang mở trong Excel; hãy đóng tệp "
-                 "hoặc ghi vào thư mục khác",
+    errno.EACCES: "không có quyền ghi vào thư mục này, hoặc tệp đang mở ở nơi khác (trong Excel); "
+                  "hãy đóng tệp hoặc ghi vào thư mục khác",
+    errno.EPERM: "không có quyền ghi vào thư mục này, hoặc tệp đang mở ở nơi khác (trong Excel); "
+                 "hãy đóng tệp hoặc ghi vào thư mục khác",
     errno.ENOSPC: "ổ đĩa đã đầy; hãy xóa bớt tệp hoặc ghi sang ổ khác",
     errno.EDQUOT: "đã hết dung lượng được cấp trên ổ này; hãy xóa bớt tệp hoặc ghi sang ổ khác",
     errno.EFBIG: "tệp quá lớn đối với ổ đĩa này; hãy ghi sang ổ khác",
@@ -37,9 +37,11 @@ _REASONS = {
 }
 
 
-# Failures that can only be the output's, whichever file the OSError names (a writer's zip stream
-# names none); any other OSError is the output's only when it names the output.
-_OUTPUT_ONLY = frozenset({errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.ENAMETOOLONG})
+# Failures met while writing that are the output's, whichever file the OSError names (a writer's zip
+# stream names none; the inputs were read before): a missing file or folder is the output's only
+# when the error names it.
+_OUTPUT_ONLY = frozenset({errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.ENAMETOOLONG,
+                          errno.EACCES, errno.EPERM})
 
 
 def output_failure(out: Path, exc: OSError) -> OutputError:
@@ -108,39 +110,46 @@ def atomic_output(out: Path, force: bool = False, inputs: tuple[Path, ...] = ())
     os.close(fd)
     tmp_path = Path(tmp)
     try:
-        yield tmp_path
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp's 0600 would hide the file from colleagues
-        os.replace(tmp_path, out)
-    except OfficerError:
-        raise
-    except Exception as exc:
-        cause = _os_error(exc)
-        if cause is None or (cause.errno not in _OUTPUT_ONLY and not _names(cause, tmp_path, out)):
-            raise                     # not the output's failure (a bug, or an input that went away)
-        error = output_failure(out, cause)
-        _release(exc)
-        raise error from None
+        try:
+            yield tmp_path
+        except OfficerError:
+            raise
+        except Exception as exc:
+            cause = _os_error(exc)
+            if cause is None or (cause.errno not in _OUTPUT_ONLY and not _names(cause, tmp_path, out)):
+                raise                     # not the output's failure (a bug, or an input that went away)
+            error = output_failure(out, cause)
+            _release(exc, tmp_path)
+            raise error from None
+        try:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp's 0600 would hide the file from colleagues
+            os.replace(tmp_path, out)           # the output open in Excel (Windows) fails here
+        except OSError as exc:
+            raise output_failure(out, exc) from exc
     finally:
         with suppress(OSError):
             if os.path.lexists(tmp_path):
                 tmp_path.unlink()
 
 
-def _release(exc: BaseException) -> None:
-    """Close the writer's half-written file now, quietly. Its frames live on in the tracebacks, and
-    a zip stream left open would try to finish itself later on the full disk and print a traceback
-    at exit (and on Windows an open file cannot be deleted)."""
+def _release(exc: BaseException, tmp: Path) -> None:
+    """Close the writer's half-written `tmp` now, quietly. The writer's frames live on in the
+    tracebacks, and a zip stream left open would try to finish itself later on the full disk and
+    print a traceback at exit (and on Windows an open file cannot be deleted). Only files opened on
+    `tmp` are touched."""
     import io
     import zipfile
 
+    target = os.fspath(tmp)
+
     def close(obj) -> None:
-        if isinstance(obj, zipfile.ZipFile) and obj.fp is not None:
+        if isinstance(obj, zipfile.ZipFile) and obj.fp is not None and os.fspath(obj.filename or "") == target:
             fp, obj.fp = obj.fp, None           # ZipFile.close (and __del__) then have nothing to do
             with suppress(Exception):
                 fp.close()                      # the OS file is closed even when the flush fails
-        elif isinstance(obj, io.IOBase) and not obj.closed and obj.writable():
+        elif isinstance(obj, io.IOBase) and not obj.closed and str(getattr(obj, "name", "")) == target:
             with suppress(Exception):
                 obj.close()
 
@@ -153,9 +162,10 @@ def _release(exc: BaseException) -> None:
         tb = e.__traceback__
         while tb is not None:
             for value in list(tb.tb_frame.f_locals.values()):
-                close(value)
-                for attr in list(getattr(value, "__dict__", {}).values()):   # a writer's own archive
-                    close(attr)
+                with suppress(Exception):
+                    close(value)
+                    for attr in list(vars(value).values()) if hasattr(value, "__dict__") else ():
+                        close(attr)             # a writer's own archive (openpyxl's ExcelWriter._archive)
             tb = tb.tb_next
         chain += [e.__cause__, e.__context__] + [a for a in getattr(e, "args", ()) if isinstance(a, BaseException)]
 

@@ -216,7 +216,8 @@ def _parser() -> argparse.ArgumentParser:
     addin_sub.required = True
     build = addin_sub.add_parser("build", help="Dựng addin/giamngheo.xlam từ mã nguồn (ribbon XML, VBA)")
     build.add_argument("-o", "--output", type=Path, default=None, metavar="TỆP_RA",
-                       help="Tệp add-in ra (.xlam; mặc định addin/giamngheo.xlam)")
+                       help="Tệp add-in ra (.xlam; mặc định addin/giamngheo.xlam trong thư mục mã nguồn, "
+                            "hoặc giamngheo.xlam trong thư mục hiện tại khi giamngheo đã được cài)")
     for name, text in (("install", "Cài add-in cho người dùng này (Windows)"),
                        ("uninstall", "Gỡ add-in (Windows)")):
         cmd = addin_sub.add_parser(name, help=text)
@@ -224,19 +225,26 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+COPY_ACTIONS = {"recalc": "Tính lại (recalc)", "annotate": "Đánh dấu ô sai (--annotate)",
+                "clear": "Xóa đánh dấu (clear)"}
+
+
 def check_args(args) -> None:
     """What can be refused before any work: outputs Excel would not open, inputs that are not there,
     an output that exists (for --annotate, before the report is printed)."""
-    from .write.safe_io import check_output
+    from .write.safe_io import check_copyable, check_output
 
     out = getattr(args, "output", None)
     if args.command in ("new", "consolidate") and out is not None:
         check_extension(out, XLSX)
     elif args.command in ("recalc", "clear"):
+        check_copyable(args.input, COPY_ACTIONS[args.command])
         check_extension(out, _same_kind(args.input))
     elif args.command == "addin" and out is not None:
         check_extension(out, ADDIN)
     if args.command == "validate" and args.annotate is not None:
+        if len(args.files) == 1 and not Path(args.files[0]).is_dir():
+            check_copyable(args.files[0], COPY_ACTIONS["annotate"])
         check_extension(args.annotate, _same_kind(args.files[0]))
         check_output(args.annotate, args.force, tuple(args.files))
     if args.command == "consolidate" and not args.imap and (args.since or args.from_domain or args.cafile):

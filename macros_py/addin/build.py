@@ -43,6 +43,17 @@ def _addin_dir() -> Path:
 ADDIN_DIR = _addin_dir()
 
 
+def _installed() -> bool:
+    """Run from an installed package (a wheel): its add-in folder is the package's own data."""
+    return ADDIN_DIR == Path(__file__).resolve().parent / "files"
+
+
+def default_output() -> Path:
+    """Where `addin build` writes without -o: the checkout's addin/giamngheo.xlam for developers;
+    never into an installed package's folder (the current folder instead)."""
+    return Path.cwd() / f"{PROJECT}.xlam" if _installed() else ADDIN_DIR / f"{PROJECT}.xlam"
+
+
 class BuildError(OfficerError):
     """The add-in cannot be built here; the message is for IT (Vietnamese)."""
 
@@ -144,7 +155,7 @@ def rewrite_vba(project_bin: bytes, module_source: str) -> bytes:
 def build(out: Path | None = None, src: Path | None = None) -> Path:
     """Build the add-in from addin/src (ribbon XML and VBA module); byte-for-byte repeatable."""
     src = Path(src or ADDIN_DIR / "src")
-    out = Path(out or ADDIN_DIR / f"{PROJECT}.xlam")
+    out = Path(out or default_output())
     ribbon = (src / "customUI.xml").read_bytes()
     module = (src / f"{MODULE}.bas").read_text(encoding="ascii")
     with zipfile.ZipFile(template_path()) as template:
@@ -152,11 +163,11 @@ def build(out: Path | None = None, src: Path | None = None) -> Path:
     parts["customUI/customUI.xml"] = ribbon
     parts["xl/vbaProject.bin"] = rewrite_vba(parts["xl/vbaProject.bin"], module)
     parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(b"_myaddin.conf", f"_{PROJECT}.conf".encode())
-    tmp = out.with_suffix(".tmp")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+    from ..write.safe_io import atomic_output
+
+    with atomic_output(out, force=True) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in parts.items():
             info = zipfile.ZipInfo(name, FIXED_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             z.writestr(info, data)
-    tmp.replace(out)
     return out

@@ -20,6 +20,10 @@ REPORT_SHEET = "Kiểm tra"
 STATE_SHEET = "_giamngheo_danh_dau"
 FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7",
          "follows": "FDE9E7"}   # lighter: a cell that is wrong only because of a culprit elsewhere
+# What each fill means, in the order the legend on the report sheet names them (README says the same).
+FILL_MEANINGS = (("error", "đỏ nhạt — lỗi"), ("warning", "vàng — cảnh báo"),
+                 ("follows", "hồng nhạt — ô chỉ sai theo một ô khác có lẽ ghi sai (sửa ô đó thì ô này đúng)"),
+                 ("info", "xanh nhạt — lưu ý"))
 AUTHOR = "giamngheo"
 # The hidden state sheet, shared with the live painter (excel.py): row 1 names the report
 # sheet, row 2 is this header, then one row per marked cell.
@@ -92,8 +96,16 @@ def report_title(findings: list[Finding], source: str | None, when: datetime) ->
     lines = [REPORT_TITLE]
     if source:
         lines.append(f"Tệp: {source}")
-    lines.append(f"Ngày kiểm tra: {when:%d/%m/%Y %H:%M}. Kết quả: {tally}.")
+    legend = fill_legend(findings)
+    lines.append(f"Ngày kiểm tra: {when:%d/%m/%Y %H:%M}. Kết quả: {tally}." + (f" {legend}" if legend else ""))
     return lines
+
+
+def fill_legend(findings: list[Finding]) -> str | None:
+    """The line saying what each colour on the marked cells means, naming only the colours used."""
+    used = {m.fill for m in plan_marks(findings)}
+    parts = [text for key, text in FILL_MEANINGS if FILLS[key] in used]
+    return "Màu tô các ô: " + "; ".join(parts) + "." if parts else None
 
 
 def report_geometry(rows: list[ReportRow], title: list[str]) -> tuple[list[float], dict[int, float]]:
@@ -289,10 +301,10 @@ def _save_with_cache(wb, src: Path, out: Path, force: bool) -> list[str]:
 
 def annotate_file(src: Path, out: Path, result, *, force: bool = False) -> int:
     """Write a marked copy of `src` (never `src` itself) for a validate result."""
-    from ..engines.file import WorkbookError, load_openpyxl
+    from ..engines.file import load_openpyxl
+    from ..write.safe_io import check_copyable
 
-    if Path(src).suffix.lower() not in (".xlsx", ".xlsm"):
-        raise WorkbookError("Chỉ đánh dấu được tệp .xlsx/.xlsm; hãy lưu tệp dạng .xlsx rồi chạy lại.")
+    check_copyable(Path(src), "Đánh dấu ô sai (--annotate)")
     wb = load_openpyxl(Path(src))
     findings = [f for s in result.sheets for f in s.findings]
     n = annotate_workbook(wb, findings, Path(src).name)
@@ -302,8 +314,10 @@ def annotate_file(src: Path, out: Path, result, *, force: bool = False) -> int:
 
 def clear_file(src: Path, out: Path, *, force: bool = False) -> int:
     from ..engines.file import check_readable, load_openpyxl
+    from ..write.safe_io import check_copyable
 
     check_readable(Path(src))
+    check_copyable(Path(src), "Xóa đánh dấu (clear)")
     wb = load_openpyxl(Path(src))
     n = clear_workbook(wb)
     _save_with_cache(wb, Path(src), Path(out), force)

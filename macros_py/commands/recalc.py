@@ -203,7 +203,10 @@ def recalc_file(src: Path, out: Path, *, force: bool = False, convert_text: bool
     from ..engines.file import WorkbookError, add_formulas, read_grids, load_openpyxl
     from ..write.openpyxl_paint import add_conditional_rules, save_copy
 
+    from ..write.safe_io import check_copyable
+
     src, out = Path(src), Path(out)
+    check_copyable(src, "Tính lại (recalc)")
     grids = read_grids(src)     # with the error values a reader saw (#VALUE!), to list what changes
     wb = load_openpyxl(src)
     by_name = {g.name: g for g in grids}

@@ -46,8 +46,12 @@ def table_rows(grid: Grid, table: Table) -> list[str]:
         name = normalize_name(grid.value(row, unit_col)) if unit_col else ""
         cells = []
         for c in numbers:
-            value = grid.value(row, table.columns[c.number])
-            if value is None and grid.has_formula(row, table.columns[c.number]):
+            col = table.columns[c.number]
+            value = grid.value(row, col)
+            if value is None and (row, col) in grid.errors:
+                cells.append("")     # #VALUE!: no figure, as an .xls or .ods reader sees it too
+                continue
+            if value is None and grid.has_formula(row, col):
                 raise FiguresUnknown(f"{grid.name}: row {row}, column {c.number}")
             cells.append(_canonical(value, c.kind == "count"))
         lines.append("\t".join([name, *cells]))

@@ -3,6 +3,8 @@
 Vietnamese writes '.' between thousands and ',' before decimals; English
 copies do the opposite. A lone separator followed by exactly three digits is
 ambiguous: a whole count reads it as thousands, a rate as a decimal.
+A figure in parentheses, "(30)", is an accountant's negative; the same text in a numbering row
+or a header names a column, so the table finder reads text with `accounting=False`.
 """
 from __future__ import annotations
 
@@ -21,10 +23,13 @@ class ParsedNumber:
     decimals: int = 0   # decimals as typed ("8,70" → 2)
 
 
-def parse_number(text: str, whole: bool) -> ParsedNumber | None:
-    """Read number text; `whole` says the column holds counts. None if not a number."""
+def parse_number(text: str, whole: bool, *, accounting: bool = True) -> ParsedNumber | None:
+    """Read number text; `whole` says the column holds counts. None if not a number.
+    Without `accounting`, "(3)" is no number (a column's mark, not minus three)."""
     s = text.strip().replace("\u2212", "-").replace("\u2013", "-")
     if s.startswith("(") and s.endswith(")"):
+        if not accounting:
+            return None
         s = "-" + s[1:-1]
     if not s or not _NUMBER.match(s):
         return None
@@ -85,14 +90,15 @@ def _format_places(number_format: str) -> int:      # a sheet has few formats an
     return len(m.group(1)) if m else 0
 
 
-def as_number(value: object, whole: bool) -> float | None:
-    """A cell value as a number if it is one or is number text; None otherwise."""
+def as_number(value: object, whole: bool, *, accounting: bool = True) -> float | None:
+    """A cell value as a number if it is one or is number text; None otherwise
+    (`accounting`: as in parse_number)."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):
         return float(value) if math.isfinite(value) else None
     if isinstance(value, str):
-        parsed = parse_number(value, whole)
+        parsed = parse_number(value, whole, accounting=accounting)
         return parsed.value if parsed else None
     return None
 

@@ -2,7 +2,10 @@
 
 Officers' sheets carry titles above the table, notes and signatures below,
 blank rows inside, extra columns and retyped numbering ("I" for "1"); the
-numbering row is the anchor, matched against each form's column numbers.
+numbering row is the anchor, matched against each form's column numbers. Some officers number
+STT and the name too ("(1) (2) (3) (4) (5)=(4)/(3)x100 …"): the form's numbers shifted by a
+constant, recognised when the printed formulas say the form's after that shift. A numbering
+row is never data, whatever form it belongs to ("(3)" there names a column, it is not −3).
 """
 from __future__ import annotations
 
@@ -76,12 +79,28 @@ def is_total_label(value: object) -> bool:
     return key in TOTAL_LABELS or key.startswith(("tổng cộng", "cộng toàn", "toàn huyện", "toàn tỉnh"))
 
 
-def _formula_agrees(text: object, column) -> bool | None:
-    """Does a numbering cell's '3=2/1x100' say the same as the form? None when it holds no formula."""
+def _formula_agrees(text: object, column, shift: int = 0) -> bool | None:
+    """Does a numbering cell's '3=2/1x100' say the same as the form, once its column numbers are
+    taken back by `shift` ('(5)=(4)/(3)x100' at shift 2)? None when it holds no formula."""
     if not isinstance(text, str) or "=" not in text or column.formula is None:
         return None
     parsed = _parse_numbering_formula(text)
-    return None if parsed is None else parsed == column.formula.right
+    return None if parsed is None else _shifted(parsed, -shift) == column.formula.right
+
+
+def _shifted(node, by: int):
+    """An expression of the notation with every column number moved by `by`."""
+    from ..forms import notation
+
+    if by == 0:
+        return node
+    if isinstance(node, notation.Col):
+        return notation.Col(str(int(node.number) + by))
+    if isinstance(node, notation.Neg):
+        return notation.Neg(_shifted(node.operand, by))
+    if isinstance(node, notation.BinOp):
+        return notation.BinOp(node.op, _shifted(node.left, by), _shifted(node.right, by))
+    return node
 
 
 @lru_cache(maxsize=1024)
@@ -109,30 +128,72 @@ def _row_keys(grid: Grid, row: int) -> dict[str, int]:
 
 
 def _match_numbering(grid: Grid, row: int, form: Form) -> tuple[dict[str, int], int] | None:
+    """The form's columns numbered in this row: as the form prints them, or shifted by the label
+    columns numbered before them ('(1) (2)' for STT and name, then '(3)' for column 1)."""
     seen = _row_keys(grid, row)
     if len(seen) < 3:
         return None
-    found = [c.number for c in form.columns if c.number in seen and c.number in form.numbers]
+    labels = [c.number for c in form.columns if not c.is_number]
+    best = None
+    for shift in range(len(labels) + 1):
+        matched = _match_shifted(grid, row, form, seen, labels, shift)
+        if matched and (best is None or matched[1] > best[1]):
+            best = matched
+    return best
+
+
+def _match_shifted(grid: Grid, row: int, form: Form, seen: dict[str, int], labels: list[str],
+                   shift: int) -> tuple[dict[str, int], int] | None:
+    keys = {n: (n if shift == 0 else str(int(n) + shift)) for n in (c.number for c in form.columns)
+            if n in form.numbers and (shift == 0 or n.isdigit())}
+    found = [n for n, key in keys.items() if key in seen]
     if len(found) < max(3, int(0.8 * len(form.numbers) + 0.5)):
         return None
-    positions = [seen[n] for n in found]
+    positions = [seen[keys[n]] for n in found]
     if positions != sorted(positions):
         return None
-    score = len([c for c in form.columns if c.number in seen])
+    # Label columns: by their letters (or, shifted, their numbers) if printed, else the columns
+    # left of the first number.
+    first = min(positions)
+    label_keys = labels if shift == 0 else [str(i + 1 - len(labels) + shift) for i in range(len(labels))]
+    score = len(found) + sum(1 for k in label_keys if k in seen)
+    agreed = 0
     for n in found:
-        agrees = _formula_agrees(grid.value(row, seen[n]), form.column(n))
+        agrees = _formula_agrees(grid.value(row, seen[keys[n]]), form.column(n), shift)
         if agrees is False:
             return None          # another form's formula in this column
-        score += 2 if agrees else 0
-    columns = {n: seen[n] for n in found}
-    # Label columns: by their letters if printed, else the columns left of the first number.
-    first = min(positions)
-    labels = [c.number for c in form.columns if not c.is_number]
-    for i, n in enumerate(labels):
-        columns[n] = seen.get(n, first - len(labels) + i)
+        agreed += 1 if agrees else 0
+    if shift and not agreed:
+        return None              # shifted numbers alone could be anything: the formulas must say so
+    columns = {n: seen[keys[n]] for n in found}
+    for i, (n, key) in enumerate(zip(labels, label_keys)):
+        at = seen.get(key)
+        columns[n] = at if at is not None and at < first else first - len(labels) + i
     if any(c < 1 for c in columns.values()):
         return None
-    return columns, score
+    return columns, score + 2 * agreed
+
+
+def is_numbering_row(grid: Grid, row: int) -> bool:
+    """A row that only numbers columns, for any form: letters, then consecutive numbers, each
+    maybe with its formula ('A B 1 2 3=2/1x100', '(1) (2) (3) … (5)=(4)/(3)x100'). Never data."""
+    cache = grid.cache.setdefault("numbering_like", {})
+    if row in cache:
+        return cache[row]
+    keys: list[str] = []
+    for v in (grid.values[row - 1] if row <= grid.nrows else ()):
+        if v is None or (isinstance(v, str) and not v.strip()):
+            continue
+        key = numbering_key(v)
+        if key is None:
+            keys = []
+            break
+        keys.append(key)
+    numbers = [int(k) for k in keys if k.isdigit()]
+    letters = len(keys) - len(numbers)
+    cache[row] = (len(numbers) >= 3 and all(k.isdigit() for k in keys[letters:])
+                  and all(b == a + 1 for a, b in zip(numbers, numbers[1:])))
+    return cache[row]
 
 
 def header_key(value: object) -> str:
@@ -141,15 +202,18 @@ def header_key(value: object) -> str:
 
 
 def _is_data_row(grid: Grid, row: int) -> bool:
+    """At least three figures (formulas saved without values count), and not a numbering row
+    ('(3)' there is a column's mark)."""
     from .numbers import as_number
 
     numbers = 0
     for col in range(1, grid.ncols + 1):
         v = grid.value(row, col)
-        if v is not None and not isinstance(v, str) or (isinstance(v, str) and as_number(v, True) is not None
-                                                        and len(v) < 15):
+        if v is not None and not isinstance(v, str) or (
+                isinstance(v, str) and len(v) < 15 and as_number(v, True, accounting=False) is not None) or (
+                v is None and grid.has_formula(row, col)):
             numbers += 1
-    return numbers >= 3
+    return numbers >= 3 and not is_numbering_row(grid, row)
 
 
 def _match_headers(grid: Grid, form: Form) -> Table | None:
@@ -250,8 +314,8 @@ def _row_kind(grid: Grid, table: Table, row: int) -> str:
         if all(v is None for v in labels):
             return "blank"
     elif name is None or len(str(name).strip(" ()")) <= 1:
-        if _match_numbering(grid, row, form):
-            return "end"          # the numbering row of another table below this one
+        if is_numbering_row(grid, row) or _match_numbering(grid, row, form):
+            return "end"          # a numbering row: under the headers, or of another table below
     if any(is_total_label(v) for v in labels):
         return "total"
     if numeric and isinstance(name, str) and _GROUP_TOTAL.match(normalize_name(name)):

@@ -1,13 +1,15 @@
 """The stamp "Gửi lên" puts on a copy: checked when, by which version, what was found, which figures.
 
 Kept as custom document properties (File → Properties → Custom in Excel), all text, so
-they survive Excel's and LibreOffice's saves (LibreOffice keeps them in .xlsx and moves
-them to meta.xml in .ods); nothing in the sheets changes. Reading needs no openpyxl: one
-small XML part of the package.
+they survive Excel's and LibreOffice's saves (LibreOffice keeps them in .xlsx, moves them
+to meta.xml in .ods and to the user-defined section of DocumentSummaryInformation in .xls);
+nothing in the sheets changes. Reading needs no openpyxl: one small XML part of the
+package, or one stream of an .xls.
 """
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -59,8 +61,89 @@ _XLSX_PROPERTY = re.compile(r'<property\b[^>]*\bname="(giamngheo_[a-z0-9_]+)"[^>
 _ODS_PROPERTY = re.compile(r'<meta:user-defined\b[^>]*\bmeta:name="(giamngheo_[a-z0-9_]+)"[^>]*>([^<]*)<', re.S)
 
 
+UNREADABLE_XLS = "không đọc được dấu kiểm tra trong tệp .xls"
+
+
+class StampUnreadable(Exception):
+    """The file may carry a stamp but its properties cannot be read (a damaged .xls property set)."""
+
+
+# [MS-OLEPS]: the user-defined properties' section of DocumentSummaryInformation
+_USER_DEFINED = bytes.fromhex("05D5CDD59C2E1B10939708002B2CF9AE")
+_VT_I2, _VT_I4, _VT_R8, _VT_BOOL, _VT_LPSTR, _VT_LPWSTR = 2, 3, 5, 11, 30, 31
+
+
+def _xls_properties(path: Path) -> dict[str, str]:
+    """The custom properties of an .xls (olefile opens the compound file; the property set is read
+    here by property id, as [MS-OLEPS] lays it out: olefile's own reader pairs names with values by
+    position and reads Unicode names as bytes). Raises StampUnreadable on a damaged set."""
+    import olefile
+
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            if not ole.exists("\x05DocumentSummaryInformation"):
+                return {}
+            data = ole.openstream("\x05DocumentSummaryInformation").read()
+    except Exception:      # olefile's own errors for a damaged compound file, or the disk's
+        raise StampUnreadable() from None
+    try:
+        for i in range(struct.unpack_from("<I", data, 24)[0]):
+            fmtid, offset = data[28 + 20 * i:44 + 20 * i], struct.unpack_from("<I", data, 44 + 20 * i)[0]
+            if fmtid == _USER_DEFINED:
+                return _user_defined(data[offset:])
+    except (struct.error, LookupError, ValueError) as exc:
+        raise StampUnreadable() from exc
+    return {}
+
+
+def _user_defined(section: bytes) -> dict[str, str]:
+    """name → value (as text) of one property set section holding a dictionary (property 0)."""
+    count = struct.unpack_from("<I", section, 4)[0]
+    where = dict(struct.unpack_from("<II", section, 8 + 8 * k) for k in range(count))
+    codepage = struct.unpack_from("<H", section, where[1] + 4)[0] if 1 in where else 1252
+    unicode = codepage == 1200
+    encoding = "utf-16-le" if unicode else ("utf-8" if codepage == 65001 else f"cp{codepage}")
+    names, pos = {}, where[0] + 4
+    for _ in range(struct.unpack_from("<I", section, where[0])[0]):
+        pid, length = struct.unpack_from("<II", section, pos)
+        size = length * 2 if unicode else length
+        names[pid] = section[pos + 8:pos + 8 + size].decode(encoding).rstrip("\0")
+        pos += 8 + size + ((-size) % 4 if unicode else 0)
+    out = {}
+    for pid, name in names.items():
+        if pid not in where:
+            continue
+        at = where[pid]
+        kind = struct.unpack_from("<I", section, at)[0] & 0xFFFF
+        if kind == _VT_LPSTR:
+            n = struct.unpack_from("<I", section, at + 4)[0]
+            out[name] = section[at + 8:at + 8 + n].decode(encoding).rstrip("\0")
+        elif kind == _VT_LPWSTR:
+            n = struct.unpack_from("<I", section, at + 4)[0]
+            out[name] = section[at + 8:at + 8 + 2 * n].decode("utf-16-le").rstrip("\0")
+        elif kind in (_VT_I2, _VT_I4, _VT_BOOL):
+            out[name] = str(struct.unpack_from("<h" if kind != _VT_I4 else "<i", section, at + 4)[0])
+        elif kind == _VT_R8:
+            out[name] = repr(struct.unpack_from("<d", section, at + 4)[0])
+    return out
+
+
 def read(path: Path) -> Stamp | None:
-    """The stamp of a workbook on disk (.xlsx/.xlsm custom properties, .ods user-defined metadata)."""
+    """The stamp of a workbook on disk (.xlsx/.xlsm custom properties, .ods user-defined metadata,
+    .xls user-defined properties). Raises StampUnreadable when an .xls's properties are damaged,
+    or hold a stamp of ours that cannot be read."""
+    import olefile
+
+    try:
+        is_xls = olefile.isOleFile(str(path))      # the first 8 bytes: a compound file (.xls)
+    except OSError:
+        return None
+    if is_xls:
+        props = _xls_properties(Path(path))
+        stamp = Stamp.from_properties(props)
+        if stamp is None and any(k.startswith(PREFIX) for k in props):
+            raise StampUnreadable()
+        return stamp
     try:
         with zipfile.ZipFile(path) as z:
             names = set(z.namelist())
@@ -70,7 +153,7 @@ def read(path: Path) -> Stamp | None:
                 text, pattern = z.read("meta.xml"), _ODS_PROPERTY
             else:
                 return None
-    except Exception:   # not a zip (.xls) or damaged: the reader reports that, not us
+    except Exception:   # not a zip or damaged: the reader reports that, not us
         return None
     props = {m.group(1): _unescape(m.group(2)) for m in pattern.finditer(text[:1 << 20].decode("utf-8", "replace"))}
     return Stamp.from_properties(props)
@@ -99,7 +182,10 @@ def check(path: Path, grids) -> str:
     from ..core.figures import figures_hash
     from ..core.table import locate
 
-    stamp = read(path)
+    try:
+        stamp = read(path)
+    except StampUnreadable:
+        return UNREADABLE_XLS
     if stamp is None:
         return verdict(None, None)
     tables = [(g, t) for g in grids for t in [locate(g)] if t is not None]

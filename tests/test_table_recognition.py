@@ -1,0 +1,158 @@
+"""Finding the table in officers' sheets: the unit column's many headings, numbering rows that
+number STT and the name too, and numbering rows that must never be read as data."""
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from conftest import DATA
+from handmade import HandmadeTable, Style, build_workbook, round_half_up
+from libreoffice import recalculate
+from macros_py.cli import main
+from macros_py.commands.validate import validate_file
+from macros_py.forms.spec import forms
+from seed_tables import TITLE_ROWS, seed_workbook
+
+# How communes head the unit column of the tables they send (since July 2025 they report their
+# villages and residential groups straight to the province).
+UNIT_HEADINGS = ["Thôn, bản", "Tên thôn", "Thôn/bản", "Tổ dân phố", "Tên xã, thị trấn", "Đơn vị hành chính"]
+SEED_TABLES = {"ke-hoach-giam-ngheo-xa": "krong_no_2020_000.tsv", "lo-trinh-giam-ngheo-tinh": "dak_nong_2024.tsv",
+               "chi-tieu-giam-ngheo-btxh": "cam_lo_2022.tsv"}
+HEADER_FORMS = sorted(f.id for f in forms().values() if f.unit_match and any(c.match for c in f.columns))
+
+
+def _seed_names(tsv: str, unit_index: int) -> list[str]:
+    """The unit names as published: the TSV's rows under its two header lines, the total aside."""
+    lines = (DATA / tsv).read_text(encoding="utf-8").splitlines()[2:-1]
+    return [line.split("\t")[unit_index].strip() for line in lines]
+
+
+def _headed_workbook(form_id: str, heading: str, path):
+    """The form's table as officers type it, without a numbering row, its unit column headed
+    `heading`; returns (path, unit names in sheet order)."""
+    if form_id == "du-kien-giam-ngheo":
+        table = HandmadeTable(Style(numbering="none", national_header=True, signature=True))
+        wb = build_workbook([table])
+        ws = wb.active
+        ws.cell(table.unit_rows[0] - 3, table.col("B")).value = heading   # the header's first row
+        wb.save(path)
+        return path, [name for name, _ in table.units]
+    form = forms()[form_id]
+    unit_index = len([c for c in form.columns if not c.is_number]) - 1
+    seed_workbook(SEED_TABLES[form_id], path)
+    wb = openpyxl.load_workbook(path)
+    cell = wb.active.cell(TITLE_ROWS + 1, unit_index + 1)
+    assert cell.value      # the seed's own heading, replaced
+    cell.value = heading
+    wb.save(path)
+    return path, _seed_names(SEED_TABLES[form_id], unit_index)
+
+
+def test_every_form_with_header_phrases_is_tried_here():
+    assert set(HEADER_FORMS) <= set(SEED_TABLES) | {"du-kien-giam-ngheo"}
+    assert len(HEADER_FORMS) == 4
+
+
+@pytest.mark.parametrize("heading", UNIT_HEADINGS)
+@pytest.mark.parametrize("form_id", HEADER_FORMS)
+def test_a_table_without_numbering_row_is_found_under_each_unit_heading(tmp_path, form_id, heading):
+    path, names = _headed_workbook(form_id, heading, tmp_path / "bieu.xlsx")
+    result = validate_file(path)
+    assert result.status == "ok", result.error
+    (sheet,) = result.sheets
+    assert sheet.table is not None and sheet.table.by_headers
+    assert sheet.table.form.id == form_id
+    wb = openpyxl.load_workbook(path)
+    unit_col = sheet.table.columns[sheet.table.form.unit_column.number]
+    assert [wb.active.cell(r, unit_col).value for r in sheet.table.unit_rows] == names
+
+
+VILLAGES = [("Thôn Khòn Pát", {"1": 166, "2": 9, "4": 7, "5": 4.2, "8": 25, "10": 22, "11": 13.3}),
+            ("Thôn Pác Giáo", {"1": 214, "2": 9, "4": 7, "5": 3.3, "8": 24, "10": 21, "11": 9.8}),
+            ("Thôn Nà Lẹng", {"1": 142, "2": 5, "4": 4, "5": 2.8, "8": 11, "10": 10, "11": 7.0}),
+            ("Thôn Còn Riềng", {"1": 190, "2": 12, "4": 10, "5": 5.3, "8": 28, "10": 25, "11": 13.2}),
+            ("Thôn Bản Piầng", {"1": 119, "2": 6, "4": 5, "5": 4.2, "8": 13, "10": 11, "11": 9.2})]
+
+
+def test_a_communes_village_table_saved_as_xls_is_checked(tmp_path, capsys):
+    """Tràng Phái's five villages, headed "Thôn, bản", no numbering row, values only at one decimal,
+    saved as .xls by LibreOffice; Pác Giáo's poor households typed 19 for 9."""
+    table = HandmadeTable(Style(numbering="none", rate_format="0.0", national_header=True, signature=True,
+                                notes_column=True), units=VILLAGES, typos={(1, "2"): 19})
+    wb = build_workbook([table])
+    wb.active.cell(table.unit_rows[0] - 3, table.col("B")).value = "Thôn, bản"
+    wb.save(tmp_path / "xa_trang_phai.xlsx")
+    xls = recalculate(tmp_path / "xa_trang_phai.xlsx", tmp_path / "lo", "xls:MS Excel 97")
+    assert main(["validate", str(xls)]) == 1            # read and checked: errors found (not 2, "no table")
+    out = capsys.readouterr().out
+    assert "5 đơn vị" in out
+    result = validate_file(xls)
+    errors = [f for s in result.sheets for f in s.findings if f.severity == "error"]
+    assert [(f.cell, f.rule) for f in errors] == [(table.ref(1, "2"), "likely-culprit")]
+    # 9 poor households of 214 give the typed rate 4.21 % (column 3): the culprit's right figure is 9
+    assert round_half_up(9 / 214 * 100) == table.shown(table.unit_rows[1], "3")
+    assert "nếu là 9 " in errors[0].message
+
+
+# ---------------------------------------------------------------------------------------- numbering
+SHIFTED = ["(1)", "(2)", "(3)", "(4)", "(5)=(4)/(3)x100", "(6)", "(7)", "(8)=(6)-(4)", "(9)=(7)-(5)", "(10)",
+           "(11)=(10)/(3)x100", "(12)", "(13)", "(14)=(12)-(10)", "(15)=(13)-(11)"]
+
+
+def _renumbered(tmp_path, numbering: list, style: Style = Style(numbering="paren", national_header=True,
+                                                                  groups=2, total="first", signature=True)):
+    """The Văn Quan table by hand, its numbering row replaced by `numbering` (STT and name numbered)."""
+    table = HandmadeTable(style)
+    wb = build_workbook([table])
+    for i, text in enumerate(numbering):
+        wb.active.cell(table.numbering_row, table.col("A") + i).value = text
+    wb.save(tmp_path / "src.xlsx")
+    return table, tmp_path / "src.xlsx"
+
+
+@pytest.mark.parametrize("formulas", [False, True])
+def test_a_numbering_row_that_numbers_stt_and_name_is_the_numbering_row(tmp_path, formulas):
+    style = Style(numbering="paren", national_header=True, groups=2, total="first", signature=True,
+                  formulas=formulas)
+    table, src = _renumbered(tmp_path, SHIFTED, style)
+    path = recalculate(src, tmp_path / "lo")
+    (sheet,) = validate_file(path).sheets
+    assert sheet.table.numbering_row == table.numbering_row and not sheet.table.by_headers
+    assert sheet.table.unit_rows == table.unit_rows
+    assert sheet.table.total_row == table.total_row
+    assert list(sheet.table.subtotal_rows) == list(table.subtotal_rows)
+    assert sheet.table.letter("1") == table.letter("1") and sheet.table.letter("13") == table.letter("13")
+    assert [f for f in sheet.findings if f.severity != "info"] == []
+
+
+def test_a_shifted_numbering_row_whose_formulas_disagree_is_not_taken_for_the_form(tmp_path):
+    """'(5)=(4)/(2)x100' is no column 3 of the form shifted by 2: not this form's numbering row, and
+    still never a row of data."""
+    wrong = SHIFTED[:4] + ["(5)=(4)/(2)x100"] + SHIFTED[5:]
+    table, src = _renumbered(tmp_path, wrong)
+    (sheet,) = validate_file(src).sheets
+    if sheet.table is not None:
+        assert table.numbering_row not in sheet.table.data_rows
+        assert sheet.table.unit_rows == table.unit_rows
+
+
+@pytest.mark.parametrize("numbering", [[f"({i})" for i in range(1, 16)], list(range(1, 16))],
+                         ids=["paren", "numbers"])
+def test_a_numbering_row_without_formulas_is_never_a_row_of_data(tmp_path, numbering):
+    """'(1) (2) … (15)' (or 1 … 15) numbers every column, STT and name too, and prints no formula: the
+    table is found by its headers, and '(3)' is never read as the figure −3."""
+    table, src = _renumbered(tmp_path, numbering, Style(numbering="paren", national_header=True, signature=True))
+    (sheet,) = validate_file(src).sheets
+    assert sheet.table.by_headers
+    assert sheet.table.unit_rows == table.unit_rows and sheet.table.total_row == table.total_row
+    assert table.numbering_row not in sheet.table.data_rows
+    assert [f for f in sheet.findings if f.severity == "error"] == []
+
+
+def test_parenthesised_text_is_a_negative_figure_but_no_number_in_a_numbering_row():
+    from macros_py.core.numbers import as_number, parse_number
+
+    assert as_number("(30)", True) == -30                     # an accountant's negative, in a figure cell
+    assert as_number("(3)", True, accounting=False) is None   # a column's mark
+    assert parse_number("(3)", True, accounting=False) is None
+    assert as_number("-3", True, accounting=False) == -3

@@ -91,8 +91,11 @@ def test_conditional_formatting_covers_the_common_rule_breaks(van_quan_xlsx):
     rules = {(str(cf.sqref), r.formula[0]) for cf in ws.conditional_formatting for r in cf.rules}
     assert ("D8:D24", "AND(ISNUMBER(D8),D8<0)") in rules                    # negative count
     assert ("D8:D24", "AND(COUNT(D8,C8)=2,(D8)>(C8))") in rules              # poor above households
-    # rate vs count, half a household, whether the rate is kept as 8,25 or as 8,25%
-    assert ("G8:G24", "AND(COUNT(G8,C8,F8)=3,ABS(G8*C8/100-F8)>0.5,ABS(G8*C8/1-F8)>0.5)") in rules
+    # rate vs count: more than half a household off and not the count's rate rounded at the decimals
+    # written (one where the number holds one), whether the rate is kept as 8,25 or as 8,25%
+    (target,) = [f for r, f in rules if r == "G8:G24" and "ABS(G8*C8/100-F8)>0.5" in f]
+    assert "ABS((G8*100)*C8/100-F8)>0.5" in target
+    assert "ABS(ROUND(G8,2)*C8-F8*100)>(IF(ROUND(G8,1)=G8,0.05,0.005)+1E-7)*C8" in target
     assert ("C25", "AND(COUNT(C8:C24)=17,ISNUMBER(C25),ABS(C25-SUM(C8:C24))>1E-7*MAX(1,ABS(C25)))") in rules
 
 

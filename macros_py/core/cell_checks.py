@@ -32,7 +32,7 @@ def check_cells(check: SheetCheck) -> None:
             continue
         for c, col, raw in raws:
             cell = (row, col)
-            error = grid.errors.get(cell)
+            error = check.errors.get(cell)
             if error:
                 if cell not in check.explained:     # named once, as following from its input
                     check.add("cell-error", cell, actual=error, number=c.number)
@@ -59,15 +59,23 @@ def _name_followers(check: SheetCheck, found, cause: str, remedy: str) -> None:
     followers = check.follows.get(source, [])
     found.follows = [cell_ref(*d) for d in followers]
     for d in followers:
-        error = check.grid.errors.get(d)
-        state = f"báo lỗi {error}" if error else f"đang ghi {check.shown(d, _stored_view(check, d))}"
-        check.add("follows-culprit", d, actual=error or check.raw(d), expected=check.numbers.get(d),
+        error = check.errors.get(d)
+        if error:
+            state = f"báo lỗi {error}"
+        elif d in check.unsure:      # a formula without a stored result reading number text
+            state = "có thể hiện số sai hoặc báo lỗi #VALUE! (tùy máy đọc số dạng văn bản thế nào)"
+        else:
+            state = f"đang ghi {check.shown(d, _stored_view(check, d))}"
+        now = check.uncached[d] if d in check.uncached else check.raw(d)
+        check.add("follows-culprit", d, actual=error or now, expected=check.numbers.get(d),
                   where=check.where(d), state=state, culprit=found.cell, cause=cause,
                   remedy=remedy.replace("{then}", check.shown(d)))
 
 
 def _stored_view(check: SheetCheck, cell) -> float | None:
     """What the cell shows now, in percent points (its number was replaced by the mended value)."""
+    if cell in check.uncached:
+        return check.uncached[cell]
     raw = check.raw(cell)
     if not isinstance(raw, (int, float)) or isinstance(raw, bool):
         return None

@@ -190,7 +190,7 @@ def _report(check: SheetCheck, cell: Cell, value: float, fixed: list[Constraint]
     for d in order:
         if following[d] == "value":
             now, then = look(d), after(d)
-            state = f"báo lỗi {check.grid.errors[d]}" if now is None and d in check.grid.errors \
+            state = f"báo lỗi {check.errors[d]}" if now is None and d in check.errors \
                 else f"đang ghi {check.shown(d, now)}"
             remedy = f"sửa {own} thì ô này thành {check.shown(d, then)}"
         else:

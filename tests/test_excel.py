@@ -116,7 +116,8 @@ def test_new_table_adds_a_sheet_with_live_formulas(tmp_path):
     (block,) = [a for a in by_func(book, "setFormula") if a["row_count"] > 1]
     matrix = block["values"]
     assert matrix[6][:5] == ["A", "B", "1", "2", "'3=2/1x100"]        # numbering row kept as text
-    assert matrix[7][4] == "=ROUND(IF(C8=0,0,D8/C8)*100,2)" and matrix[17][2] == "=SUM(C8:C17)"
+    assert matrix[7][4] == '=IF(COUNT(D8,C8)<2,"",ROUND(IF(C8=0,0,D8/C8)*100,2))'     # blank until typed
+    assert matrix[17][2] == '=IF(COUNT(C8:C17)=0,"",SUM(C8:C17))'
     assert len(by_func(book, "rangeMerge")) >= 10
     checks = {(cell_of(a), a["args"][0]["formula"]) for a in by_func(book, "addConditionalFormat")}
     assert ((8, 4), "=AND(COUNT(D8,C8)=2,(D8)>(C8))") in checks          # poor above households

@@ -83,3 +83,22 @@ def test_arithmetic_on_text_that_is_no_number_shows_value_error(tmp_path):
     rate = [f for f in findings if f.cell == table.ref(AN_SON, "3")]
     assert [f.rule for f in rate] == ["follows-culprit"] and "báo lỗi #VALUE!" in rate[0].message
     assert not any(f.rule == "cell-error" for f in findings)
+
+
+def test_a_wrong_count_typed_as_text_names_each_following_cell_once(tmp_path):
+    """'15.270' typed as text for 1.527: the text and the wrong figure are one culprit; each cell that
+    follows gets one note, saying what it prints (the total without the row) and what it will be."""
+    table = _table("15.270")
+    path = tmp_path / "sai_va_chu.xlsx"
+    build_workbook([table]).save(path)
+    findings = _findings(path)
+    (culprit,) = [f for f in findings if f.rule == "likely-culprit"]
+    # a count that mends every rule of the row: its targets allow a household either way of 1.527
+    assert culprit.cell == table.ref(AN_SON, "1") and abs(culprit.expected - 1527) <= 2
+    follows = [f.cell for f in findings if f.rule == "follows-culprit"]
+    assert len(follows) == len(set(follows)) and table.total_ref("1") in follows
+    total = next(f for f in findings if f.rule == "follows-culprit" and f.cell == table.total_ref("1"))
+    printed, right = int(sum(HOUSEHOLDS) - 1527), int(sum(HOUSEHOLDS) - 1527 + culprit.expected)
+    assert total.actual == printed
+    assert f"đang ghi {printed:,}".replace(",", ".") in total.message
+    assert f"thành {right:,}".replace(",", ".") in total.message

@@ -415,7 +415,8 @@ def _explain_problem_inputs(check: SheetCheck) -> None:
             if d in check.explained:
                 continue
             old, new = check.numbers.get(d), check.recompute(d, check.numbers.get)
-            if d in check.errors or d in check.unsure or \
+            blanked = text and old is None and new is not None and check.raw(d) is None   # =IF(COUNT(…)<2,"",…)
+            if d in check.errors or d in check.unsure or blanked or \
                     (text and old is not None and not check.same_shown(d, old, new)):
                 check.explained[d] = source
                 check.follows.setdefault(source, []).append(d)

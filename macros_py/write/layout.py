@@ -199,19 +199,19 @@ class Layout:
         return fit_row_heights(self.text_boxes() + self.body_boxes(), self.column_widths())
 
     def body(self) -> list["RowContent"]:
-        """Every unit row and the total row, cell by cell, as any painter writes them."""
+        """Every unit row and the total row, cell by cell, as any painter writes them. Every formula
+        shows nothing until the figures it reads are typed (a template prints blank rows and a
+        blank total, never 0 and 0,00), with the result it shows cached."""
         letters, form = self.letters, self.form
         unit_col = form.unit_column.number
         rows = []
         for idx, (unit, row) in enumerate(zip(self.units, self.unit_rows), start=1):
-            values, ref = self.row_values(unit), _row_ref(letters, row)
+            values, ref = self.shown_values(unit), _row_ref(letters, row)
             cells = []
             for c in form.columns:
-                formula = formulas.excel_formula(c, ref, total=False)
+                formula = formulas.excel_formula(c, ref, total=False, guard=True)
                 flag = unit.flagged.get(c.number)
-                if formula and unit.blank:
-                    cells.append(CellContent("formula", _shows_nothing_without_inputs(c, formula, ref)))
-                elif formula:
+                if formula:
                     cells.append(CellContent("formula", formula, values[c.number], flag, bool(flag)))
                 elif c.number == unit_col:
                     cells.append(CellContent("text", unit.name, note=unit.note, marked=bool(unit.note)))
@@ -222,11 +222,11 @@ class Layout:
                 else:
                     cells.append(CellContent("number", float(unit.inputs[c.number]), note=flag, marked=bool(flag)))
             rows.append(RowContent(row, False, cells))
-        totals, ref = self.total_values(), _row_ref(letters, self.total_row)
+        totals, ref = self.shown_totals(), _row_ref(letters, self.total_row)
         cells = []
         for c in form.columns:
             sums = formulas.sum_ranges(letters[c.number], self.unit_rows)
-            formula = formulas.excel_formula(c, ref, total=True, sum_ranges=sums)
+            formula = formulas.excel_formula(c, ref, total=True, sum_ranges=sums, guard=True)
             if formula:
                 cells.append(CellContent("formula", formula, totals[c.number]))
             elif c.number == unit_col:
@@ -239,17 +239,12 @@ class Layout:
     def row_values(self, unit: Unit) -> dict[str, float | None]:
         return formulas.compute(self.form, unit.inputs, blank_as_zero=True)
 
-    def total_values(self) -> dict[str, float | None]:
-        return formulas.compute_total(self.form, [u.inputs for u in self.units])
+    def shown_values(self, unit: Unit) -> dict[str, float | None]:
+        """A unit row as its (guarded) formulas show it: empty where a figure it reads is not typed."""
+        return formulas.shown_row(self.form, {} if unit.blank else unit.inputs)
 
-
-def _shows_nothing_without_inputs(column, formula: str, ref) -> str:
-    """'=IF(COUNT(D9,C9)<2,"",ROUND(D9/C9*100,2))': a unit that has not reported shows an empty
-    cell, not 0 or #DIV/0!, and the formula computes once its figures are typed."""
-    from ..forms import notation
-
-    refs = [ref(n) for n in dict.fromkeys(notation.columns_of(formulas.row_expr(column)))]
-    return f'=IF(COUNT({",".join(refs)})<{len(refs)},"",{formula[1:]})'
+    def shown_totals(self) -> dict[str, float | None]:
+        return formulas.shown_total(self.form, [{} if u.blank else u.inputs for u in self.units])
 
 
 def plan_period(year: int | str) -> str:

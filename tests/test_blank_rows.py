@@ -55,6 +55,9 @@ def books(tmp_path_factory):
     for letter, v in INPUTS.items():
         ws[f"{letter}{FIRST}"] = v
     wb.save(out["mot_dong"])
+    ws[f"C{FIRST}"] = "1.188"            # … and the same with its households typed as text
+    out["mot_dong_chu"] = tmp / "mot_dong_chu.xlsx"
+    wb.save(out["mot_dong_chu"])
     out["mot_dong_tinh_lai"] = tmp / "mot_dong_tinh_lai.xlsx"
     assert main(["recalc", str(out["mot_dong"]), "-o", str(out["mot_dong_tinh_lai"])]) == 0
     # an officer's own table (plain formulas) with one unit row whose figures are not typed yet
@@ -153,3 +156,20 @@ def test_validate_reads_the_guarded_tables_as_before(books):
         assert result.status == "ok", (name, result.error)
         errors = [f.message for s in result.sheets for f in s.findings if f.severity == "error"]
         assert errors == [], (name, errors)
+
+
+def test_a_count_typed_as_text_leaves_guarded_cells_blank_and_each_is_named_once(books):
+    """COUNT skips number text, so the row's rates and the total print empty: each is named once,
+    as following from the text cell, saying it is empty and what it will show."""
+    _, _, _, lo = books
+    rows = _values(lo["mot_dong_chu"])
+    assert _cell(rows, f"E{FIRST}") in ("", None) and _cell(rows, f"C{TOTAL}") in ("", None)
+    (sheet,) = validate_file(lo["mot_dong_chu"]).sheets
+    follows = {f.cell: f.message for f in sheet.findings if f.rule == "follows-culprit"}
+    expected = _expected_row(INPUTS)
+    # an empty stored result reads like none at all: the note may hedge ("có thể để trống, …")
+    assert "để trống" in follows[f"E{FIRST}"] and f"C{FIRST}" in follows[f"E{FIRST}"]
+    assert "đang ghi" not in follows[f"E{FIRST}"]
+    assert f"thành {expected['E']:.2f}".replace(".", ",") in follows[f"E{FIRST}"]
+    assert "để trống" in follows[f"C{TOTAL}"] and "thành 1.188" in follows[f"C{TOTAL}"]
+    assert [f.rule for f in sheet.findings if f.cell == f"C{TOTAL}"] == ["follows-culprit"]

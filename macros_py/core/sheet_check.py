@@ -384,8 +384,10 @@ def _as_shown(check: SheetCheck, cell: Cell) -> tuple[float | None, str | None]:
     if any(c in check.unsure for c in reads):
         return None, "?"
     if isinstance(expr, list):          # SUM: text is skipped, whatever it says
-        return float(sum(v for c in reads if c not in check.text_numbers
-                         and (v := check.numbers.get(c)) is not None)), None
+        present = [v for c in reads if c not in check.text_numbers and (v := check.numbers.get(c)) is not None]
+        if not present:                 # 0, or empty where the total is guarded (=IF(COUNT(…)=0,"",…))
+            return None, ("?" if any(c in check.text_numbers for c in reads) else None)
+        return float(sum(present)), None
     if any(c in check.text_numbers for c in reads):
         return None, "?"
     if any(check.numbers.get(c) is None and isinstance(check.raw(c), str) for c in reads):

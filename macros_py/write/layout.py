@@ -27,6 +27,8 @@ NUMBERING_STYLE = Style(9, italic=True)
 BODY_STYLE = Style(11)
 TOTAL_STYLE = Style(11, bold=True)
 LEGEND_STYLE = Style(11, italic=True)
+SIGN_TITLE_STYLE = Style(11, bold=True)
+SIGN_NOTE_STYLE = Style(11, italic=True)
 UNIT_WIDTH_CAP = 24     # characters: a longer unit name wraps in its cell rather than widening the whole table
 _AUTHORITY = re.compile(r"^\s*(?:ubnd|ủy ban nhân dân|uỷ ban nhân dân)\s+", re.IGNORECASE)
 _LEVEL = re.compile(r"^(xã|phường|thị trấn|thị xã|thành phố|huyện|quận|tỉnh)(?=\s)", re.IGNORECASE)
@@ -44,6 +46,42 @@ class Unit:
     blank: bool = False
     note: str | None = None
     flagged: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The place-and-date line and the two signatures under a table officers print, sign and send,
+    laid out as Vietnamese official tables are: the date above the right-hand title, each title with
+    how it is signed under it, then room to sign."""
+    place_date: str
+    left: tuple[str, str] = ("NGƯỜI LẬP BIỂU", "(Ký, ghi rõ họ tên)")
+    right: tuple[str, str] = ("THỦ TRƯỞNG ĐƠN VỊ", "(Ký tên, đóng dấu)")
+    room: int = 4                 # blank rows to sign in
+
+    @property
+    def height(self) -> int:
+        """Rows it takes: the date, the titles, how each is signed, the room to sign."""
+        return 3 + self.room
+
+
+def signature_for(unit: str) -> Signature:
+    """'Văn Quan, ngày …… tháng …… năm ……' for 'huyện Văn Quan': the place is the unit's own name,
+    the date is left for the officer to write when signing."""
+    place = _LEVEL.sub("", authority(unit), count=1).strip() or "……"
+    return Signature(f"{place}, ngày …… tháng …… năm ……")
+
+
+def signature_spans(widths: list[float]) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Columns (1-based, inclusive) of the left and right signature: each about a third of the
+    table's width, at its two edges."""
+    third, n = sum(widths) / 3, len(widths)
+    left = 1
+    while left < n and sum(widths[:left]) < third:
+        left += 1
+    right = n
+    while right > left + 1 and sum(widths[right - 1:]) < third:
+        right -= 1
+    return (1, left), (right, n)
 
 
 @dataclass(frozen=True)
@@ -94,6 +132,15 @@ class Layout:
     @property
     def legend_row(self) -> int:
         return self.total_row + 2        # a blank row between the table and its legend
+
+    @property
+    def signature(self) -> Signature:
+        return signature_for(self.unit)
+
+    @property
+    def signature_row(self) -> int:
+        """The place-and-date line: a blank row under the table (or under its legend)."""
+        return (self.legend_row if self.legend else self.total_row) + 2
 
     @property
     def printed_title(self) -> str:

@@ -144,8 +144,8 @@ def attribute_culprits(check: SheetCheck, rules: Rules, broken: list[Constraint]
                         seen.add(_key(c))
                         held.append(c)
             for candidate in sorted(_candidates(mine, trial, column)):
-                if candidate[1] == look(cell):
-                    continue
+                if candidate[1] == look(cell) or check.shown(cell, candidate[1]) == check.shown(cell, look(cell)):
+                    continue      # never "đang ghi 9,71; nếu là 9,71"
                 after = trial(candidate[1])
                 if any(not c.holds(after) for c in held):
                     continue   # the correction would break a rule that holds

@@ -111,9 +111,31 @@ def new_table(book, form_id: str | None = None, units: list[str] | None = None) 
     for row, height in layout.row_heights().items():     # Excel never grows merged cells to fit
         sheet.range((row, 1)).row_height = height
     sheet.range((layout.total_row, 1), (layout.total_row, width)).font.bold = True
+    _add_signature(sheet, layout)
     _add_live_checks(sheet, layout)
     sheet.activate()
     return {"sheet": sheet.name, "form": form.id}
+
+
+def _add_signature(sheet, layout) -> None:
+    """The place-and-date line and the two signatures under the table, as the file writer lays them."""
+    from .write.layout import signature_spans
+
+    sig, top, width = layout.signature, layout.signature_row, layout.width
+    (l1, l2), (r1, r2) = signature_spans(layout.column_widths())
+    block = [[None] * width for _ in range(3)]
+    block[0][r1 - 1] = sig.place_date
+    for first, (title, how) in ((l1, sig.left), (r1, sig.right)):
+        block[1][first - 1], block[2][first - 1] = title, how
+    sheet.range((top, 1), (top + 2, width)).value = block
+    for row in range(top, top + 3):
+        for first, last in ((l1, l2), (r1, r2)):
+            if (row, first) != (top, l1) and first < last:
+                sheet.range((row, first), (row, last)).merge()
+        _align(sheet.range((row, 1), (row, width)), "center")
+    sheet.range((top, r1)).font.italic = True
+    sheet.range((top + 1, 1), (top + 1, width)).font.bold = True
+    sheet.range((top + 2, 1), (top + 2, width)).font.italic = True
 
 
 def _add_live_checks(sheet, layout) -> None:

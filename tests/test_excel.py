@@ -116,8 +116,14 @@ def test_new_table_adds_a_sheet_with_live_formulas(tmp_path):
     (block,) = [a for a in by_func(book, "setFormula") if a["row_count"] > 1]
     matrix = block["values"]
     assert matrix[6][:5] == ["A", "B", "1", "2", "'3=2/1x100"]        # numbering row kept as text
-    assert matrix[7][4] == "=ROUND(IF(C8=0,0,D8/C8)*100,2)" and matrix[17][2] == "=SUM(C8:C17)"
+    assert matrix[7][4] == '=IF(COUNT(D8,C8)<2,"",ROUND(IF(C8=0,0,D8/C8)*100,2))'     # blank until typed
+    assert matrix[17][2] == '=IF(COUNT(C8:C17)=0,"",SUM(C8:C17))'
     assert len(by_func(book, "rangeMerge")) >= 10
+    # under the table: the place and date, the two signatures (as the file writer lays them)
+    values = [a for a in by_func(book, "setValues") if cell_of(a)[0] > 18]
+    written = [v for a in values for line in a["values"] for v in line if v]
+    assert written == ["……, ngày …… tháng …… năm ……", "NGƯỜI LẬP BIỂU", "THỦ TRƯỞNG ĐƠN VỊ", "(Ký, ghi rõ họ tên)",
+                       "(Ký tên, đóng dấu)"]
     checks = {(cell_of(a), a["args"][0]["formula"]) for a in by_func(book, "addConditionalFormat")}
     assert ((8, 4), "=AND(COUNT(D8,C8)=2,(D8)>(C8))") in checks          # poor above households
     assert ((18, 3), "=AND(COUNT(C8:C17)=10,ISNUMBER(C18),ABS(C18-SUM(C8:C17))>1E-7*MAX(1,ABS(C18)))") in checks

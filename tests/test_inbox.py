@@ -333,7 +333,9 @@ def test_each_unit_status_and_counts(received, district):
     ws = openpyxl.load_workbook(district)["Tình hình nộp"]
     rows = list(ws.iter_rows(values_only=True))
     header = rows.index(("STT", "Đơn vị", "Tình trạng", "Tệp nhận được", "Lưu lần cuối", "Ghi chú"))
-    got = {r[1]: r for r in rows[header + 1:] if r[0] is not None}
+    body = rows[header + 1:]
+    body = body[:next((i for i, r in enumerate(body) if not any(r)), len(body))]    # the signature block follows
+    got = {r[1]: r for r in body if r[0] is not None}
     assert {u: r[2] for u, r in got.items()} == status
     title = "\n".join(str(r[0]) for r in rows[:header] if r[0])
     assert "TÌNH HÌNH NỘP BIỂU" in title and "NĂM 2021" in title and "huyện Văn Quan" in title

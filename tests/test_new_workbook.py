@@ -59,13 +59,15 @@ def test_libreoffice_really_recalculates(van_quan_xlsx, tmp_path):
 
 
 def test_formulas_follow_the_notation_and_guard_division(van_quan_xlsx):
+    """Each formula follows the notation, guards division, and shows nothing until its cells are typed."""
     ws = openpyxl.load_workbook(van_quan_xlsx)["Biểu"]
-    assert ws["E8"].value == "=ROUND(IF(C8=0,0,D8/C8)*100,2)"
-    assert ws["H8"].value == "=F8-D8"
-    assert ws["I8"].value == "=ROUND(G8-E8,2)"
-    assert ws["C25"].value == "=SUM(C8:C24)"
-    assert ws["G25"].value == "=ROUND(IF(C25=0,0,F25/C25)*100,2)"   # a ratio of sums, not a sum of rates
-    assert ws["O25"].value == "=ROUND(M25-K25,2)"
+    assert ws["E8"].value == '=IF(COUNT(D8,C8)<2,"",ROUND(IF(C8=0,0,D8/C8)*100,2))'
+    assert ws["H8"].value == '=IF(COUNT(F8,D8)<2,"",F8-D8)'
+    assert ws["I8"].value == '=IF(COUNT(G8,E8)<2,"",ROUND(G8-E8,2))'
+    assert ws["C25"].value == '=IF(COUNT(C8:C24)=0,"",SUM(C8:C24))'
+    # a ratio of sums, not a sum of rates
+    assert ws["G25"].value == '=IF(COUNT(F25,C25)<2,"",ROUND(IF(C25=0,0,F25/C25)*100,2))'
+    assert ws["O25"].value == '=IF(COUNT(M25,K25)<2,"",ROUND(M25-K25,2))'
     # the numbering row carries the officers' notation
     assert [ws.cell(7, c).value for c in range(1, 16)] == [
         "A", "B", "1", "2", "3=2/1x100", "4", "5", "6=4-2", "7=5-3", "8", "9=8/1x100", "10", "11",
@@ -91,8 +93,11 @@ def test_conditional_formatting_covers_the_common_rule_breaks(van_quan_xlsx):
     rules = {(str(cf.sqref), r.formula[0]) for cf in ws.conditional_formatting for r in cf.rules}
     assert ("D8:D24", "AND(ISNUMBER(D8),D8<0)") in rules                    # negative count
     assert ("D8:D24", "AND(COUNT(D8,C8)=2,(D8)>(C8))") in rules              # poor above households
-    # rate vs count, half a household, whether the rate is kept as 8,25 or as 8,25%
-    assert ("G8:G24", "AND(COUNT(G8,C8,F8)=3,ABS(G8*C8/100-F8)>0.5,ABS(G8*C8/1-F8)>0.5)") in rules
+    # rate vs count: more than half a household off and not the count's rate rounded at the decimals
+    # written (one where the number holds one), whether the rate is kept as 8,25 or as 8,25%
+    (target,) = [f for r, f in rules if r == "G8:G24" and "ABS(G8*C8/100-F8)>0.5" in f]
+    assert "ABS((G8*100)*C8/100-F8)>0.5" in target
+    assert "ABS(ROUND(G8,2)*C8-F8*100)>(IF(ROUND(G8,1)=G8,0.05,0.005)+1E-7)*C8" in target
     assert ("C25", "AND(COUNT(C8:C24)=17,ISNUMBER(C25),ABS(C25-SUM(C8:C24))>1E-7*MAX(1,ABS(C25)))") in rules
 
 

@@ -166,10 +166,13 @@ def test_the_btxh_form_names_the_period_and_the_plan_year(tmp_path):
 
 
 def legend_of(path: Path) -> str | None:
-    """The text under a consolidated table's total row (after one blank row), if any."""
+    """The text under a consolidated table's total row (after one blank row), if any, above the
+    place-and-date line of its signature block."""
     ws = openpyxl.load_workbook(path)["Biểu"]
     total = next(r for r in range(1, ws.max_row + 1) if str(ws.cell(r, 2).value or "").startswith("Cộng"))
-    below = [ws.cell(r, 1).value for r in range(total + 1, ws.max_row + 1) if ws.cell(r, 1).value]
+    signed = next(r for r in range(total + 1, ws.max_row + 1)
+                  if any("ngày …… tháng" in str(c.value or "") for c in ws[r]))
+    below = [ws.cell(r, 1).value for r in range(total + 1, signed) if ws.cell(r, 1).value]
     return below[0] if below else None
 
 

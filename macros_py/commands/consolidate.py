@@ -21,7 +21,7 @@ from pathlib import Path
 from ..engines.mail import origin
 from .inbox import (SAVED_FROM, SAVED_PART, Part, Source, admin_name, collect, find_unit, guess_unit, match_unit,
                     read_source, unit_key)
-from ..write.layout import Unit, authority, make_layout
+from ..write.layout import Unit, authority, make_layout, signature_for
 from ..write.xlsx_writer import ListSheet
 
 PARALLEL_FROM = 16   # below this, starting worker processes costs more than it saves
@@ -337,7 +337,8 @@ def report_sheets(c: Consolidation, unit: str = "……") -> list[ListSheet]:
                       "của tệp, để đối chiếu đúng tệp đã dùng.",)),
         ListSheet("Tình hình nộp", ("STT", "Đơn vị", "Tình trạng", "Tệp nhận được", "Lưu lần cuối", "Ghi chú"),
                   status, (5, 18, 16, 26, 17.5, 70), centre=frozenset({0}),
-                  title=_heading(c, "TÌNH HÌNH NỘP BIỂU", unit) + (tally,), highlight=frozenset(highlight)),
+                  title=_heading(c, "TÌNH HÌNH NỘP BIỂU", unit) + (tally,), highlight=frozenset(highlight),
+                  signature=signature_for(unit)),
     ]
 
 

@@ -91,19 +91,22 @@ def _read(grid: Grid, table: Table) -> SheetCheck:
     return check
 
 
-def _formula(check: SheetCheck, column, row: int, total: bool, sums: str | None) -> str | None:
+def _formula(check: SheetCheck, column, row: int, total: bool, sums: str | None, guard: bool) -> str | None:
     """The formula for one cell, in the workbook's own convention for rates: `=ROUND(D8/C8*100,2)`
-    into a plain cell, `=ROUND(D8/C8,4)` into a cell with a percent format."""
+    into a plain cell, `=ROUND(D8/C8,4)` into a cell with a percent format; with `guard`, showing
+    nothing until the cells it reads hold numbers (`=IF(COUNT(D8,C8)<2,"",…)`)."""
     letters = check.table.letters
     cell = (row, check.table.columns[column.number])
     target = check.scale(cell, as_number=True)
     expr = formulas.total_expr(column) if total else formulas.row_expr(column)
+    ref = lambda n: f"{letters[n]}{row}"  # noqa: E731
     if expr is None:
-        return formulas.excel_formula(column, lambda n: f"{letters[n]}{row}", total=total, sum_ranges=sums)
+        return formulas.excel_formula(column, ref, total=total, sum_ranges=sums, guard=guard)
     scales = {n: check.scale((row, check.table.columns[n]), as_number=True) for n in notation.columns_of(expr)}
-    body = scaled_excel(expr, lambda n: f"{letters[n]}{row}", scales, target)
+    body = scaled_excel(expr, ref, scales, target)
     places = column.decimals + (2 if target == PERCENT else 0)
-    return f"=ROUND({body},{places})" if column.decimals else f"={body}"
+    formula = f"=ROUND({body},{places})" if column.decimals else f"={body}"
+    return formulas.guarded(formula, [ref(n) for n in notation.columns_of(expr)]) if guard else formula
 
 
 def plan_recalc(grid: Grid, table: Table, *, read_text: bool = False,
@@ -123,16 +126,19 @@ def plan_recalc(grid: Grid, table: Table, *, read_text: bool = False,
                 out[c.number] = None if cell in check.text_numbers and not read_text else check.numbers.get(cell)
         return out
 
-    unit_values = {r: formulas.compute(form, inputs(r), blank_as_zero=True) for r in table.unit_rows}
+    # What each cell shows: a formula whose cells are not all typed shows nothing (it is guarded),
+    # so a row without figures prints blank, never 0 or 0,00; a guarded formula stays guarded.
+    unit_values = {r: formulas.shown_row(form, inputs(r)) for r in table.unit_rows}
 
     def emit(row: int, values: dict, total: bool, children: list[int]) -> None:
         for c in form.columns:
             if not c.is_number or c.number not in table.columns:
                 continue
+            cell = (row, table.columns[c.number])
             sums = formulas.sum_ranges(letters[c.number], children) if total else None
-            formula = _formula(check, c, row, total, sums)
+            guard = values.get(c.number) is None or formulas.is_guarded(grid.formula(*cell))
+            formula = _formula(check, c, row, total, sums, guard)
             if formula:
-                cell = (row, table.columns[c.number])
                 writes.append(CellWrite(row, cell[1], formula, to_stored(values.get(c.number),
                                                                          check.scale(cell, as_number=True))))
 
@@ -140,9 +146,9 @@ def plan_recalc(grid: Grid, table: Table, *, read_text: bool = False,
         emit(r, unit_values[r], False, [])
     for sub, children in table.subtotal_rows.items():
         if children:
-            emit(sub, formulas.compute_total(form, [unit_values[r] for r in children], inputs(sub)), True, children)
+            emit(sub, formulas.shown_total(form, [unit_values[r] for r in children], inputs(sub)), True, children)
     if table.total_row is not None and table.unit_rows:
-        emit(table.total_row, formulas.compute_total(form, list(unit_values.values()), inputs(table.total_row)),
+        emit(table.total_row, formulas.shown_total(form, list(unit_values.values()), inputs(table.total_row)),
              True, table.unit_rows)
 
     overwrites = []
@@ -174,8 +180,8 @@ def changed_cells(grid: Grid, table: Table, writes: list[CellWrite], check: Shee
             before = error or held
         elif isinstance(held, (int, float)) and not isinstance(held, bool):
             before = from_stored(held, scale)
-            if check.same_shown(cell, before, new):
-                continue
+            if check.same_shown(cell, before, new) or (new is None and before == 0):
+                continue          # the same figure; or a 0 computed from nothing, now left blank
         else:
             continue              # no stored result: nothing was shown
         number = check.number_of[w.col]

@@ -32,7 +32,7 @@ def check_cells(check: SheetCheck) -> None:
             continue
         for c, col, raw in raws:
             cell = (row, col)
-            error = grid.errors.get(cell)
+            error = check.errors.get(cell)
             if error:
                 if cell not in check.explained:     # named once, as following from its input
                     check.add("cell-error", cell, actual=error, number=c.number)
@@ -59,15 +59,33 @@ def _name_followers(check: SheetCheck, found, cause: str, remedy: str) -> None:
     followers = check.follows.get(source, [])
     found.follows = [cell_ref(*d) for d in followers]
     for d in followers:
-        error = check.grid.errors.get(d)
-        state = f"báo lỗi {error}" if error else f"đang ghi {check.shown(d, _stored_view(check, d))}"
-        check.add("follows-culprit", d, actual=error or check.raw(d), expected=check.numbers.get(d),
-                  where=check.where(d), state=state, culprit=found.cell, cause=cause,
+        check.add("follows-culprit", d, actual=printed_value(check, d), expected=check.numbers.get(d),
+                  where=check.where(d), state=printed_state(check, d), culprit=found.cell, cause=cause,
                   remedy=remedy.replace("{then}", check.shown(d)))
+
+
+def printed_value(check: SheetCheck, cell) -> Any:
+    """What a formula cell prints now: its error value, or its figure as stored (None: blank)."""
+    return check.errors.get(cell) or (check.uncached[cell] if cell in check.uncached else check.raw(cell))
+
+
+def printed_state(check: SheetCheck, cell) -> str:
+    """What a formula cell spoiled by an input prints now, said as a finding says it."""
+    error = check.errors.get(cell)
+    if error:
+        return f"báo lỗi {error}"
+    if cell in check.unsure:      # a formula without a stored result, reading number text
+        return "tính từ số dạng văn bản nên có thể để trống, hiện số sai hoặc báo lỗi #VALUE! (tùy công thức và máy)"
+    view = _stored_view(check, cell)
+    if view is None:              # a guarded formula: COUNT skips the text
+        return "đang để trống"
+    return f"đang ghi {check.shown(cell, view)}"
 
 
 def _stored_view(check: SheetCheck, cell) -> float | None:
     """What the cell shows now, in percent points (its number was replaced by the mended value)."""
+    if cell in check.uncached:
+        return check.uncached[cell]
     raw = check.raw(cell)
     if not isinstance(raw, (int, float)) or isinstance(raw, bool):
         return None

@@ -11,6 +11,7 @@ found elsewhere.
 from __future__ import annotations
 
 from ..forms.notation import excel_round
+from .cell_checks import printed_state, printed_value
 from .coords import cell_ref
 from .findings import CATALOGUE, Finding
 from .row_rules import Constraint, Rules
@@ -143,8 +144,8 @@ def attribute_culprits(check: SheetCheck, rules: Rules, broken: list[Constraint]
                         seen.add(_key(c))
                         held.append(c)
             for candidate in sorted(_candidates(mine, trial, column)):
-                if candidate[1] == look(cell):
-                    continue
+                if candidate[1] == look(cell) or check.shown(cell, candidate[1]) == check.shown(cell, look(cell)):
+                    continue      # never "đang ghi 9,71; nếu là 9,71"
                 after = trial(candidate[1])
                 if any(not c.holds(after) for c in held):
                     continue   # the correction would break a rule that holds
@@ -187,16 +188,26 @@ def _report(check: SheetCheck, cell: Cell, value: float, fixed: list[Constraint]
         sign=check.percent_sign(cell), where=check.where(cell), consequence=consequence)
     culprit.follows = names
     out = [culprit]
+    cause = "có lẽ ghi sai"
+    if cell in check.text_numbers:
+        cause = f"chứa số dạng văn bản '{check.text_numbers[cell][0]}' và có lẽ ghi sai"
+    covered = set(order)       # each follows this culprit once: its earlier note as following the text goes
+    check.findings[:] = [f for f in check.findings if not (
+        f.rule == "follows-culprit" and (f.row, f.col) in covered and check.explained.get((f.row, f.col)) == cell)]
     for d in order:
         if following[d] == "value":
             now, then = look(d), after(d)
-            state = f"báo lỗi {check.grid.errors[d]}" if now is None and d in check.grid.errors \
-                else f"đang ghi {check.shown(d, now)}"
+            if d in check.explained:       # spoiled by number text: say what it prints, not what it would
+                state, now = printed_state(check, d), printed_value(check, d)
+            else:
+                state = f"báo lỗi {check.errors[d]}" if now is None and d in check.errors \
+                    else f"đang ghi {check.shown(d, now)}"
             remedy = f"sửa {own} thì ô này thành {check.shown(d, then)}"
         else:
-            state = f"không khớp (đang ghi {check.shown(d, look(d))})"
+            now = look(d)
+            state = f"không khớp (đang ghi {check.shown(d, now)})"
             remedy = f"sửa {own} thì ô này khớp"
         out.append(CATALOGUE["follows-culprit"].finding(
-            check.grid.name, *d, actual=look(d), expected=after(d), where=check.where(d), state=state,
-            culprit=own, cause="có lẽ ghi sai", remedy=remedy))
+            check.grid.name, *d, actual=now, expected=after(d), where=check.where(d), state=state,
+            culprit=own, cause=cause, remedy=remedy))
     return out

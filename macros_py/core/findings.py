@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..forms.notation import excel_round
 from .coords import column_letter
 from .numbers import format_vi
 
@@ -34,6 +35,17 @@ class Rule:
         return Finding(sheet, row, col, self.id, severity or self.severity,
                        self.template.format(cell=cell, **ACTION_PHRASES["cli"], **shown), expected, actual,
                        decimals=decimals)
+
+
+def distinct_places(actual: float | None, expected: float | None, places: int, most: int) -> int:
+    """The fewest decimals, from `places` up to `most`, at which two figures read differently: a
+    message never says a cell holds 9,71 where it should hold 9,71."""
+    if actual is None or expected is None:
+        return places
+    for p in range(places, max(places, most) + 1):
+        if format_vi(actual, p) != format_vi(excel_round(expected, p), p):
+            return p
+    return max(places, most)
 
 
 @dataclass
@@ -90,8 +102,9 @@ CATALOGUE: dict[str, Rule] = {r.id: r for r in (
       "Cột công thức không đúng với công thức của biểu"),
     R("rate-count-mismatch", "error",
       "Ô {cell} (cột {number}): tỷ lệ {actual}% của {households} hộ là {implied} hộ, lệch {gap} hộ so với "
-      "{count} hộ ở cột {count_number} (cho phép lệch nửa hộ do làm tròn); tỷ lệ đúng là khoảng {expected}%.",
-      "Tỷ lệ chỉ tiêu lệch quá nửa hộ so với số hộ"),
+      "{count} hộ ở ô {count_cell} (cột {count_number}), quá nửa hộ làm tròn. Một trong hai ô ghi sai: nếu tỷ lệ "
+      "đúng thì số hộ là khoảng {implied_count}; nếu số hộ đúng thì tỷ lệ là khoảng {expected}%.",
+      "Tỷ lệ chỉ tiêu không khớp với số hộ"),
     R("total-not-sum", "error",
       "Ô {cell} (dòng {label}, cột {number}) ghi {actual}, nhưng cộng các đơn vị được {expected}.",
       "Dòng tổng không bằng tổng các đơn vị"),

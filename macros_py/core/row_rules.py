@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from ..forms import formulas, notation
 from ..forms.spec import Column
-from .findings import CATALOGUE, Finding
+from .coords import cell_ref
+from .findings import CATALOGUE, Finding, distinct_places
 from .sheet_check import NOISE, Cell, Lookup, SheetCheck
 
 
@@ -84,9 +85,13 @@ class FormulaRule(RowRule):
     def _tolerance(self, row: int) -> float:
         return NOISE if self.exact else 0.5 * 10.0 ** -self.check.decimals((row, self.target_col), self.column) + NOISE
 
+    def _places(self, row: int) -> int | None:
+        return None if self.exact else self.check.decimals((row, self.target_col), self.column)
+
     def strain(self, row: int, look: Lookup) -> float:
         actual, exact = look((row, self.target_col)), self._expected(row, look, False)
-        return 0.0 if actual is None or exact is None else min(1.0, abs(actual - exact) / self._tolerance(row))
+        return 0.0 if actual is None or exact is None else \
+            min(1.0, _gap(actual, exact, self._places(row)) / self._tolerance(row))
 
     def holds(self, row: int, look: Lookup) -> bool:
         actual = look((row, self.target_col))
@@ -95,11 +100,11 @@ class FormulaRule(RowRule):
         exact = self._expected(row, look, False)
         if exact is None:
             return True
-        tol = self._tolerance(row)
-        if abs(actual - exact) <= tol:
+        tol, places = self._tolerance(row), self._places(row)
+        if _gap(actual, exact, places) <= tol:
             return True
         rounded = self._expected(row, look, True)
-        return rounded is not None and abs(actual - rounded) <= tol
+        return rounded is not None and _gap(actual, rounded, places) <= tol
 
     def residual(self, row: int, look: Lookup) -> float | None:
         actual, exact = look((row, self.target_col)), self._expected(row, look, False)
@@ -107,16 +112,24 @@ class FormulaRule(RowRule):
 
     def finding(self, row: int) -> Finding:
         exact = self._expected(row, self.check.number, False)
-        shown = notation.excel_round(exact, self.column.decimals) if self.column.decimals else exact
+        actual = self.check.number((row, self.target_col))
+        places = self.column.decimals or None
+        if places:      # never "ghi 9,71 … phải là 9,71": as many decimals as tell them apart
+            places = distinct_places(actual, exact, places, self._places(row) or places)
+        shown = notation.excel_round(exact, places) if places else exact
         return CATALOGUE[self.rule_id].finding(
-            self.check.grid.name, row, self.target_col, expected=shown,
-            actual=self.check.number((row, self.target_col)), decimals=self.column.decimals or None,
+            self.check.grid.name, row, self.target_col, expected=shown, actual=actual, decimals=places,
             sign=self.check.percent_sign((row, self.target_col)), number=self.column.number, formula=self.formula,
             label=self.label)
 
 
 class RateCountRule(RowRule):
-    """An input target rate stays within half a household of its count: |5×1/100 − 4| ≤ 0.5."""
+    """An input target rate agrees with its count (5 ≈ 4/1x100) in either of two ways:
+    - within half a household: |5×1/100 − 4| ≤ 0.5 (officers choose the rate, then round the
+      count: Khánh Khê's 10,67% of 435 households is 46,4 → 46);
+    - or the rate is the correct rounding of 4/1x100 at the precision it is written at (9,71% of
+      132.604 households is 12.875,8, yet 12.874/132.604 = 9,7086% rounds to 9,71: at two
+      decimals a province's rate cannot come closer than ±6 households)."""
     solvable = True
 
     def __init__(self, check: SheetCheck, column: Column, num: str, den: str, scale: float):
@@ -132,23 +145,45 @@ class RateCountRule(RowRule):
         r, c, h = look((row, self.rate_col)), look((row, self.count_col)), look((row, self.households_col))
         return None if r is None or c is None or h is None else r * h / self.scale - c
 
+    def _rounding(self, row: int, look: Lookup) -> float | None:
+        """How far the rate as written is from 4/1x100, in halves of its last written decimal
+        (≤ 1: the rate is that figure correctly rounded)."""
+        r, c, h = look((row, self.rate_col)), look((row, self.count_col)), look((row, self.households_col))
+        if r is None or c is None or not h:
+            return None
+        places = self.check.decimals((row, self.rate_col), self.column)
+        return _gap(r, c / h * self.scale, places) / (0.5 * 10.0 ** -places + NOISE)
+
     def holds(self, row: int, look: Lookup) -> bool:
         gap = self.residual(row, look)
-        return gap is None or abs(gap) <= 0.5 + NOISE
+        if gap is None or abs(gap) <= 0.5 + NOISE:
+            return True
+        rounding = self._rounding(row, look)
+        return rounding is not None and rounding <= 1.0
 
     def strain(self, row: int, look: Lookup) -> float:
         gap = self.residual(row, look)
-        return 0.0 if gap is None else min(1.0, abs(gap) / 0.5)
+        if gap is None:
+            return 0.0
+        rounding = self._rounding(row, look)
+        return min(1.0, abs(gap) / 0.5, 1.0 if rounding is None else rounding)
 
     def finding(self, row: int) -> Finding:
         look = self.check.number
         r, c, h = look((row, self.rate_col)), look((row, self.count_col)), look((row, self.households_col))
+        exact = c / h * self.scale if h else None
+        places = self.column.decimals
+        if exact is not None:
+            places = distinct_places(r, exact, places, self.check.decimals((row, self.rate_col), self.column))
+        # Which of the two is wrong cannot be told from this rule alone (the culprit search names
+        # one when other rules decide it): the message says what each would have to be.
         return CATALOGUE["rate-count-mismatch"].finding(
             self.check.grid.name, row, self.rate_col, actual=r,
-            expected=notation.excel_round(c / h * self.scale, self.column.decimals) if h else None,
-            decimals=self.column.decimals, number=self.column.number, households=h,
-            implied=round(r * h / self.scale, 1), gap=round(abs(r * h / self.scale - c), 1), count=c,
-            count_number=self.num)
+            expected=notation.excel_round(exact, places) if exact is not None else None,
+            decimals=places, number=self.column.number, households=h,
+            implied=_tenths(r * h / self.scale), gap=_tenths(abs(r * h / self.scale - c)), count=c,
+            count_number=self.num, count_cell=cell_ref(row, self.count_col),
+            implied_count=round(r * h / self.scale))
 
 
 class SumRule(RowRule):
@@ -302,6 +337,23 @@ class AgreementRule(RowRule):
             self.check.grid.name, row, self.anchor, severity=self.agreement.severity,
             actual=self.check.number((row, self.anchor)), message=self.agreement.message,
             first=text(one), second=text(two))
+
+
+def _gap(actual: float, exact: float, places: int | None) -> float:
+    """How far a figure is from the exact one, taking the better of the figure as stored and as
+    shown at `places` (a stored 9,7149 shown 9,71 is judged as the 9,71 the officer sees)."""
+    gap = abs(actual - exact)
+    if places is None:
+        return gap
+    return min(gap, abs(notation.excel_round(actual, places) - exact))
+
+
+def _tenths(households: float) -> str:
+    """12.875,8 households; 3 rather than 3,0."""
+    from .numbers import format_vi
+
+    value = round(households, 1)
+    return format_vi(value, 0 if float(value).is_integer() else 1)
 
 
 def _is_rate(column: Column) -> bool:

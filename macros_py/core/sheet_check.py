@@ -52,6 +52,9 @@ class SheetCheck:
         self.scales: dict[Cell, float] = {}         # numeric cells of percent columns → 1.0 or PERCENT
         self.follows: dict[Cell, list[Cell]] = {}   # an input with a problem → formula cells it explains
         self.explained: dict[Cell, Cell] = {}       # formula cell → the input it follows from
+        self.errors: dict[Cell, str] = grid.errors  # error values shown: stored, or computed (uncached)
+        self.uncached: dict[Cell, float | None] = {}  # formula cells without a stored result → what they show
+        self.unsure: set[Cell] = set()              # … where that depends on the computer (number text)
         self.inferred_columns: set[str] = set()     # formulas unknown: unit-row columns that compute exactly
         self.inferred_cells: set[Cell] = set()      # … and (sub)total cells that do
         self._readers = {total: _readers(self.form, total) for total in (False, True)}
@@ -341,7 +344,12 @@ def _read_percent(check: SheetCheck) -> None:
 
 
 def _fill_uncached(check: SheetCheck) -> None:
-    """Formula cells written by tools that store no result: compute them as the form does."""
+    """Formula cells written by tools that store no result (openpyxl): computed as the spreadsheet
+    will show them, so a wrong printed figure is reported like a stored one. A SUM skips number
+    text (the total prints without that row: 12.323 for 13.850); an error value read is passed on;
+    arithmetic on text that is no number gives #VALUE!; arithmetic on number text gives whatever
+    the computer's regional settings read it as ('1.527': 1527 or 1,527), unknown here. Rates
+    are rounded to the form's decimals, as the form's formulas (and officers' printed tables) are."""
     numeric = {check.table.columns[c.number] for c in check.columns}
     todo = [cell for cell in check.grid.formula_cells()
             if cell[1] in numeric and check.raw(cell) is None and cell not in check.grid.errors]
@@ -350,7 +358,43 @@ def _fill_uncached(check: SheetCheck) -> None:
     rows = set(check.rows)
     todo = [cell for cell in todo if cell[0] in rows]
     for cell in sorted(todo, key=check._order_key):
-        check.numbers[cell] = check.recompute(cell, check.numbers.get)
+        value, error = _as_shown(check, cell)
+        check.numbers[cell] = check.uncached[cell] = value
+        if error == "?":
+            check.unsure.add(cell)
+        elif error:
+            if check.errors is check.grid.errors:
+                check.errors = dict(check.grid.errors)
+            check.errors[cell] = error
+
+
+def _as_shown(check: SheetCheck, cell: Cell) -> tuple[float | None, str | None]:
+    """What a formula cell without a stored result shows: (number, None), (None, error value) or
+    (None, '?') when it depends on how the computer reads number text."""
+    row, col = cell
+    expr = check._expr(row, check.column(cell))
+    if expr is None:
+        return check.numbers.get(cell), None
+    cols = check.table.columns
+    reads = [(r, col) for r in expr] if isinstance(expr, list) else \
+        [(row, cols[n]) for n in notation.columns_of(expr) if n in cols]
+    error = next((check.errors[c] for c in reads if c in check.errors), None)
+    if error:
+        return None, error
+    if any(c in check.unsure for c in reads):
+        return None, "?"
+    if isinstance(expr, list):          # SUM: text is skipped, whatever it says
+        present = [v for c in reads if c not in check.text_numbers and (v := check.numbers.get(c)) is not None]
+        if not present:                 # 0, or empty where the total is guarded (=IF(COUNT(…)=0,"",…))
+            return None, ("?" if any(c in check.text_numbers for c in reads) else None)
+        return float(sum(present)), None
+    if any(c in check.text_numbers for c in reads):
+        return None, "?"
+    if any(check.numbers.get(c) is None and isinstance(check.raw(c), str) for c in reads):
+        return None, "#VALUE!"
+    value, places = check.recompute(cell, check.numbers.get), check.column(cell).decimals
+    # rounded as the form's formulas round (=ROUND(M25-K25,2) prints -2,71, not -2,72)
+    return (notation.excel_round(value, places) if value is not None and places else value), None
 
 
 def _explain_problem_inputs(check: SheetCheck) -> None:
@@ -362,18 +406,20 @@ def _explain_problem_inputs(check: SheetCheck) -> None:
     if not grid.knows_formulas:
         return
     problems = sorted(check.text_numbers)
-    if grid.errors:
+    if check.errors:
         problems += sorted(cell for row in check.rows for c in check.columns
                            if (cell := check.cell(row, c.number)) not in check.numbers
                            and check.raw(cell) is not None and not grid.has_formula(*cell)
-                           and cell not in grid.errors)
+                           and cell not in check.errors)
     for source in problems:
         text = source in check.text_numbers
         for d in check.dependents(source):
             if d in check.explained:
                 continue
             old, new = check.numbers.get(d), check.recompute(d, check.numbers.get)
-            if d in grid.errors or (text and old is not None and not check.same_shown(d, old, new)):
+            blanked = text and old is None and new is not None and check.raw(d) is None   # =IF(COUNT(…)<2,"",…)
+            if d in check.errors or d in check.unsure or blanked or \
+                    (text and old is not None and not check.same_shown(d, old, new)):
                 check.explained[d] = source
                 check.follows.setdefault(source, []).append(d)
             if text:

@@ -89,21 +89,64 @@ def compute_total(form: Form, rows: Sequence[Mapping[str, float | None]],
 
 
 def excel_formula(column: Column, ref: Callable[[str], str], *, total: bool,
-                  sum_ranges: str | None = None) -> str | None:
+                  sum_ranges: str | None = None, guard: bool = False) -> str | None:
     """The formula a cell of this column holds ('=…'), or None for an input cell.
 
     `ref` maps a column number to the cell address on this row; `sum_ranges`
     is the SUM argument list for the total row ('C9:C25' or 'C9:C12,C14:C20').
+    With `guard` the cell shows nothing until the cells it reads hold numbers (`guarded`).
     """
     expr = total_expr(column) if total else row_expr(column)
     if expr is None:
         if total and is_summed(column):
-            return f"=SUM({sum_ranges})"
+            return guarded_sum(sum_ranges) if guard else f"=SUM({sum_ranges})"
         return None
     body = notation.to_excel(expr, ref)
     if column.decimals:
         body = f"ROUND({body},{column.decimals})"
-    return "=" + body
+    return guarded("=" + body, [ref(n) for n in notation.columns_of(expr)]) if guard else "=" + body
+
+
+_GUARD = "=IF(COUNT("
+
+
+def guarded(formula: str, refs: Sequence[str]) -> str:
+    """'=IF(COUNT(D9,C9)<2,"",ROUND(D9/C9*100,2))': a row whose figures are not (all) typed yet
+    shows an empty cell, never a 0 or 0,00 that reads as a figure (a template, a unit that has
+    not reported); the formula computes as soon as they are."""
+    refs = list(dict.fromkeys(refs))
+    return f'{_GUARD}{",".join(refs)})<{len(refs)},"",{formula[1:]})'
+
+
+def guarded_sum(ranges: str) -> str:
+    """'=IF(COUNT(C8:C24)=0,"",SUM(C8:C24))': a total of a column where nothing is typed yet is empty."""
+    return f'{_GUARD}{ranges})=0,"",SUM({ranges}))'
+
+
+def is_guarded(formula: str | None) -> bool:
+    """Does a formula (as read from a workbook) show nothing until its cells hold numbers?"""
+    return bool(formula) and formula.replace(" ", "").upper().startswith(_GUARD)
+
+
+def shown_row(form: Form, inputs: Mapping[str, float | None]) -> Values:
+    """A unit row as guarded formulas show it: computed columns empty (None) where a cell they
+    read is empty."""
+    return compute(form, inputs)
+
+
+def shown_total(form: Form, rows: Sequence[Mapping[str, float | None]],
+                typed: Mapping[str, float | None] | None = None) -> Values:
+    """A total row as guarded formulas show it: a column's sum over the rows that hold a figure
+    (None where none does), rates computed from the sums."""
+    inputs: Values = {}
+    for c in form.columns:
+        if is_summed(c):
+            present = [float(v) for r in rows if (v := r.get(c.number)) is not None]
+            total = sum(present)
+            inputs[c.number] = total if present and math.isfinite(total) else None
+        elif c.is_number and c.total == "input":
+            inputs[c.number] = (typed or {}).get(c.number)
+    return compute(form, inputs, total=True)
 
 
 def sum_ranges(letter: str, rows: Sequence[int]) -> str:

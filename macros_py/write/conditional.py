@@ -15,7 +15,7 @@ wrong either way.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from ..core.percent import PERCENT, percent_columns, scaled_excel
 from ..forms import formulas, notation
@@ -46,11 +46,45 @@ def _span(letter: str, block: tuple[int, int]) -> str:
     return f"{letter}{a}" if a == b else f"{letter}{a}:{letter}{b}"
 
 
+def _rate_count_breaks(rate: str, households: str, count: str, scale: float, shown: int | None) -> str:
+    """A target rate (read one way: as percent points, or `rate*100` for a fraction) that is more
+    than half a household off its count AND not count/households×100 correctly rounded at the
+    precision the validator judges it at: the decimals the cell shows, fewer where the number
+    holds fewer, never coarser than one (`ROUND(x,1)=x`: typed to one decimal). Unknown
+    precision (General, 3 decimals or more) allows one decimal. Written without a division, so a
+    row with no households is judged too."""
+    def off(value: str, tolerance: str) -> str:
+        return f"ABS({value}*{households}-{count}*{scale:g})>({tolerance})*{households}"
+
+    if shown is not None and shown <= 2:
+        tol = "0.05" if shown <= 1 else f"IF(ROUND({rate},1)={rate},0.05,0.005)"
+        written = f"ROUND({rate},{max(shown, 1)})"
+    else:
+        tol, written = "0.05", rate
+    return (f"AND(ABS({rate}*{households}/{scale:g}-{count})>0.5,{off(rate, tol + '+1E-7')},"
+            f"{off(written, tol + '+1E-7')})")
+
+
+def shown_places(formats: Iterable[str | None]) -> int | None:
+    """The fewest decimals a column's number formats show; None if one shows General (as stored)."""
+    from ..core.numbers import shown_decimals
+
+    places = None
+    for code in set(formats):
+        if not code or code in ("General", "@"):
+            return None
+        p = shown_decimals(0.0, code)
+        places = p if places is None else min(places, p)
+    return places
+
+
 def conditional_rules(form: Form, letters: Mapping[str, str], first_row: int, last_row: int,
                       total_row: int | None, unit_rows: list[int], *,
-                      subtotals: Mapping[int, list[int]] | None = None) -> list[ConditionalRule]:
+                      subtotals: Mapping[int, list[int]] | None = None,
+                      places: Mapping[str, int | None] | None = None) -> list[ConditionalRule]:
     """The live checks for a table whose data rows span first_row..last_row: unit rows checked
-    row by row, subtotal and total rows against the rows they sum."""
+    row by row, subtotal and total rows against the rows they sum. `places` gives, per column,
+    the fewest decimals its cells show (None: General, as stored); the form's decimals otherwise."""
     rules: list[ConditionalRule] = []
     subtotals = {r: kids for r, kids in (subtotals or {}).items() if kids}
     percent = percent_columns(form) & set(letters)
@@ -94,11 +128,13 @@ def conditional_rules(form: Form, letters: Mapping[str, str], first_row: int, la
                 for block in units:
                     r = block[0]
                     rate, households, count = f"{letter}{r}", f"{letters[den]}{r}", f"{letters[num]}{r}"
+                    shown = (places or {}).get(c.number, c.decimals)
+                    wrong = [_rate_count_breaks(rate, households, count, scale, shown),
+                             _rate_count_breaks(f"({rate}*{1 / PERCENT:g})", households, count, scale, shown)]
                     rules.append(ConditionalRule(
-                        _span(letter, block),
-                        f"AND({guard(r, [c.number, den, num])},ABS({rate}*{households}/{scale:g}-{count})>0.5,"
-                        f"ABS({rate}*{households}/{scale * PERCENT:g}-{count})>0.5)",
-                        "error", "rate disagrees with its count by more than half a household"))
+                        _span(letter, block), f"AND({guard(r, [c.number, den, num])},{','.join(wrong)})",
+                        "error", "rate disagrees with its count: more than half a household off and not its "
+                                 "rounding at the precision it is written at"))
     for relation in form.relations:
         st = relation.statement
         numbers = list(dict.fromkeys(notation.columns_of(st.left) + notation.columns_of(st.right)))

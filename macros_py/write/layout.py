@@ -27,6 +27,8 @@ NUMBERING_STYLE = Style(9, italic=True)
 BODY_STYLE = Style(11)
 TOTAL_STYLE = Style(11, bold=True)
 LEGEND_STYLE = Style(11, italic=True)
+SIGN_TITLE_STYLE = Style(11, bold=True)
+SIGN_NOTE_STYLE = Style(11, italic=True)
 UNIT_WIDTH_CAP = 24     # characters: a longer unit name wraps in its cell rather than widening the whole table
 _AUTHORITY = re.compile(r"^\s*(?:ubnd|ủy ban nhân dân|uỷ ban nhân dân)\s+", re.IGNORECASE)
 _LEVEL = re.compile(r"^(xã|phường|thị trấn|thị xã|thành phố|huyện|quận|tỉnh)(?=\s)", re.IGNORECASE)
@@ -44,6 +46,42 @@ class Unit:
     blank: bool = False
     note: str | None = None
     flagged: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The place-and-date line and the two signatures under a table officers print, sign and send,
+    laid out as Vietnamese official tables are: the date above the right-hand title, each title with
+    how it is signed under it, then room to sign."""
+    place_date: str
+    left: tuple[str, str] = ("NGƯỜI LẬP BIỂU", "(Ký, ghi rõ họ tên)")
+    right: tuple[str, str] = ("THỦ TRƯỞNG ĐƠN VỊ", "(Ký tên, đóng dấu)")
+    room: int = 4                 # blank rows to sign in
+
+    @property
+    def height(self) -> int:
+        """Rows it takes: the date, the titles, how each is signed, the room to sign."""
+        return 3 + self.room
+
+
+def signature_for(unit: str) -> Signature:
+    """'Văn Quan, ngày …… tháng …… năm ……' for 'huyện Văn Quan': the place is the unit's own name,
+    the date is left for the officer to write when signing."""
+    place = _LEVEL.sub("", authority(unit), count=1).strip() or "……"
+    return Signature(f"{place}, ngày …… tháng …… năm ……")
+
+
+def signature_spans(widths: list[float]) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Columns (1-based, inclusive) of the left and right signature: each about a third of the
+    table's width, at its two edges."""
+    third, n = sum(widths) / 3, len(widths)
+    left = 1
+    while left < n and sum(widths[:left]) < third:
+        left += 1
+    right = n
+    while right > left + 1 and sum(widths[right - 1:]) < third:
+        right -= 1
+    return (1, left), (right, n)
 
 
 @dataclass(frozen=True)
@@ -94,6 +132,15 @@ class Layout:
     @property
     def legend_row(self) -> int:
         return self.total_row + 2        # a blank row between the table and its legend
+
+    @property
+    def signature(self) -> Signature:
+        return signature_for(self.unit)
+
+    @property
+    def signature_row(self) -> int:
+        """The place-and-date line: a blank row under the table (or under its legend)."""
+        return (self.legend_row if self.legend else self.total_row) + 2
 
     @property
     def printed_title(self) -> str:
@@ -199,19 +246,19 @@ class Layout:
         return fit_row_heights(self.text_boxes() + self.body_boxes(), self.column_widths())
 
     def body(self) -> list["RowContent"]:
-        """Every unit row and the total row, cell by cell, as any painter writes them."""
+        """Every unit row and the total row, cell by cell, as any painter writes them. Every formula
+        shows nothing until the figures it reads are typed (a template prints blank rows and a
+        blank total, never 0 and 0,00), with the result it shows cached."""
         letters, form = self.letters, self.form
         unit_col = form.unit_column.number
         rows = []
         for idx, (unit, row) in enumerate(zip(self.units, self.unit_rows), start=1):
-            values, ref = self.row_values(unit), _row_ref(letters, row)
+            values, ref = self.shown_values(unit), _row_ref(letters, row)
             cells = []
             for c in form.columns:
-                formula = formulas.excel_formula(c, ref, total=False)
+                formula = formulas.excel_formula(c, ref, total=False, guard=True)
                 flag = unit.flagged.get(c.number)
-                if formula and unit.blank:
-                    cells.append(CellContent("formula", _shows_nothing_without_inputs(c, formula, ref)))
-                elif formula:
+                if formula:
                     cells.append(CellContent("formula", formula, values[c.number], flag, bool(flag)))
                 elif c.number == unit_col:
                     cells.append(CellContent("text", unit.name, note=unit.note, marked=bool(unit.note)))
@@ -222,11 +269,11 @@ class Layout:
                 else:
                     cells.append(CellContent("number", float(unit.inputs[c.number]), note=flag, marked=bool(flag)))
             rows.append(RowContent(row, False, cells))
-        totals, ref = self.total_values(), _row_ref(letters, self.total_row)
+        totals, ref = self.shown_totals(), _row_ref(letters, self.total_row)
         cells = []
         for c in form.columns:
             sums = formulas.sum_ranges(letters[c.number], self.unit_rows)
-            formula = formulas.excel_formula(c, ref, total=True, sum_ranges=sums)
+            formula = formulas.excel_formula(c, ref, total=True, sum_ranges=sums, guard=True)
             if formula:
                 cells.append(CellContent("formula", formula, totals[c.number]))
             elif c.number == unit_col:
@@ -239,17 +286,12 @@ class Layout:
     def row_values(self, unit: Unit) -> dict[str, float | None]:
         return formulas.compute(self.form, unit.inputs, blank_as_zero=True)
 
-    def total_values(self) -> dict[str, float | None]:
-        return formulas.compute_total(self.form, [u.inputs for u in self.units])
+    def shown_values(self, unit: Unit) -> dict[str, float | None]:
+        """A unit row as its (guarded) formulas show it: empty where a figure it reads is not typed."""
+        return formulas.shown_row(self.form, {} if unit.blank else unit.inputs)
 
-
-def _shows_nothing_without_inputs(column, formula: str, ref) -> str:
-    """'=IF(COUNT(D9,C9)<2,"",ROUND(D9/C9*100,2))': a unit that has not reported shows an empty
-    cell, not 0 or #DIV/0!, and the formula computes once its figures are typed."""
-    from ..forms import notation
-
-    refs = [ref(n) for n in dict.fromkeys(notation.columns_of(formulas.row_expr(column)))]
-    return f'=IF(COUNT({",".join(refs)})<{len(refs)},"",{formula[1:]})'
+    def shown_totals(self) -> dict[str, float | None]:
+        return formulas.shown_total(self.form, [{} if u.blank else u.inputs for u in self.units])
 
 
 def plan_period(year: int | str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .conditional import conditional_rules
+from .conditional import conditional_rules, shown_places
 from ..core.table import Table
 from .xlsx_writer import ERROR_STYLE, WARNING_STYLE
 
@@ -28,8 +28,10 @@ def add_conditional_rules(ws, table: Table) -> int:
     existing = {(str(cf.sqref), tuple(r.formula)) for cf in ws.conditional_formatting for r in cf.rules}
     styles = {"error": _differential(ERROR_STYLE), "warning": _differential(WARNING_STYLE)}
     added = 0
+    places = {n: shown_places(ws.cell(r, col).number_format for r in table.unit_rows)
+              for n, col in table.columns.items()}
     for rule in conditional_rules(table.form, table.letters, rows[0], rows[-1], table.total_row, table.unit_rows,
-                                  subtotals=table.subtotal_rows):
+                                  subtotals=table.subtotal_rows, places=places):
         if (rule.range, (rule.formula,)) in existing:
             continue
         ws.conditional_formatting.add(rule.range, Rule(type="expression", dxf=styles[rule.severity],

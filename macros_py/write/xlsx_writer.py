@@ -12,8 +12,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .conditional import conditional_rules
-from .layout import (COVERAGE_ROW, HEADER_STYLE, HEADER_TOP, LEGEND_STYLE, NUMBERING_STYLE, SUBTITLE_ROW,
-                     SUBTITLE_STYLE, TITLE_ROW, TITLE_STYLE, Layout)
+from .layout import (COVERAGE_ROW, HEADER_STYLE, HEADER_TOP, LEGEND_STYLE, NUMBERING_STYLE, SIGN_NOTE_STYLE,
+                     SIGN_TITLE_STYLE, SUBTITLE_ROW, SUBTITLE_STYLE, TITLE_ROW, TITLE_STYLE, Layout, Signature,
+                     signature_spans)
 from .text_fit import FONT_NAME, PAGE_WIDTH, Style, fit_widths, sheet_heights
 
 ERROR_STYLE = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
@@ -41,6 +42,7 @@ class ListSheet:
     centre: frozenset[int] = frozenset()        # columns centred (STT, small counts)
     hidden: frozenset[int] = frozenset()        # columns kept for machines (a full hash): never printed
     page: float = PAGE_WIDTH                    # characters across the page (wider: printed a little smaller)
+    signature: Signature | None = None          # the place, date and signatures under the rows
 
 
 def _default_title(sheet: ListSheet, layout: Layout, created: datetime) -> tuple[str, ...]:
@@ -134,6 +136,7 @@ def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = (), 
     if layout.legend:
         ws.merge_range(layout.legend_row - 1, 0, layout.legend_row - 1, last_col, layout.legend,
                        wb.add_format(dict(_font(LEGEND_STYLE), text_wrap=True, valign="top")))
+    write_signature(wb, ws, layout.signature, layout.signature_row - 1, signature_spans(layout.column_widths()))
     styles = {"error": wb.add_format(ERROR_STYLE), "warning": wb.add_format(WARNING_STYLE)}
     last_unit = layout.unit_rows[-1] if layout.units else layout.first_unit_row
     for rule in conditional_rules(form, letters, layout.first_unit_row, last_unit, layout.total_row,
@@ -153,6 +156,27 @@ def write_new_workbook(layout: Layout, path: Path, extra: list[ListSheet] = (), 
     for sheet in extra:
         _write_list(wb, sheet, sheet.title or _default_title(sheet, layout, created))
     wb.close()
+
+
+def write_signature(wb, ws, sig: Signature, top: int, spans) -> None:
+    """The place-and-date line and the two signatures from row `top` (0-based), each title centred
+    over its columns (1-based spans), room to sign below; all inside the printed width."""
+    (l1, l2), (r1, r2) = spans
+    date = wb.add_format(dict(_font(SIGN_NOTE_STYLE), align="center"))
+    title = wb.add_format(dict(_font(SIGN_TITLE_STYLE), align="center"))
+    note = wb.add_format(dict(_font(SIGN_NOTE_STYLE), align="center"))
+
+    def put(row: int, first: int, last: int, text: str, fmt) -> None:
+        if first == last:
+            ws.write_string(row, first - 1, text, fmt)
+        else:
+            ws.merge_range(row, first - 1, row, last - 1, text, fmt)
+
+    put(top, r1, r2, sig.place_date, date)
+    for (first, last), (head, how) in (((l1, l2), sig.left), ((r1, r2), sig.right)):
+        put(top + 1, first, last, head, title)
+        put(top + 2, first, last, how, note)
+    ws.write_blank(top + sig.height - 1, 0, None, note)      # the room to sign is part of the printed page
 
 
 def _write_list(wb, sheet: ListSheet, title: tuple[str, ...]) -> None:
@@ -203,6 +227,9 @@ def _write_list(wb, sheet: ListSheet, title: tuple[str, ...]) -> None:
                 ws.write_number(r, c, value, fmt)
             else:
                 ws.write_string(r, c, str(value), fmt)
+    if sheet.signature is not None:
+        full = [widths[shown.index(c)] if c in shown else 0.0 for c in range(width)]
+        write_signature(wb, ws, sheet.signature, top + len(sheet.rows) + 2, signature_spans(full))
     for c, w in zip(shown, widths):
         ws.set_column(c, c, w)
     for c in sheet.hidden:

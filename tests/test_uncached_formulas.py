@@ -1,0 +1,104 @@
+"""Formula cells without a stored result (a workbook saved by openpyxl or another script) are read
+as the spreadsheet will show them when the officer opens and prints it: Excel's SUM skips a count
+typed as text, so the total row prints 12.323 households where the communes hold 13.850. That
+printed total is reported once, as following from the text cell, exactly as when the workbook
+has been saved by a spreadsheet (stored results). Expected figures are plain arithmetic.
+"""
+from __future__ import annotations
+
+import pytest
+
+from handmade import HandmadeTable, Style, build_workbook, through_libreoffice, van_quan
+from macros_py.commands.validate import validate_file
+
+AN_SON = 7                  # 0-based: An Sơn, 1.527 households
+HOUSEHOLDS = [v["1"] for _, v in van_quan()]
+
+
+def _table(typed: str) -> HandmadeTable:
+    return HandmadeTable(Style(formulas=True, sheet="Biểu"), typos={(AN_SON, "1"): typed})
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    """The same table saved by openpyxl (no stored results) and after a trip through LibreOffice."""
+    tmp = tmp_path_factory.mktemp("uncached")
+    raw = tmp / "van_quan_loi.xlsx"
+    build_workbook([_table("1.527")]).save(raw)
+    (lo,) = through_libreoffice([raw], tmp / "lo")
+    return raw, lo
+
+
+def _findings(path):
+    (sheet,) = validate_file(path).sheets
+    return sheet.findings
+
+
+def test_the_printed_total_is_reported_as_following_from_the_text_cell(saved):
+    raw, _ = saved
+    table = _table("1.527")
+    assert HOUSEHOLDS[AN_SON] == 1527 and sum(HOUSEHOLDS) == 13850
+    printed = sum(HOUSEHOLDS) - 1527          # SUM skips the text: 12.323
+    findings = _findings(raw)
+    total = [f for f in findings if f.cell == table.total_ref("1")]
+    assert [f.rule for f in total] == ["follows-culprit"]          # once, and not as a wrong sum
+    (f,) = total
+    assert f"đang ghi {int(printed):,}".replace(",", ".") in f.message and "13.850" in f.message
+    assert f.actual == printed and f.expected == 13850
+    assert table.ref(AN_SON, "1") in f.message
+    text = next(x for x in findings if x.rule == "text-number")
+    assert text.cell == table.ref(AN_SON, "1") and table.total_ref("1") in text.follows
+    # the total's rates print from 12.323 too: 1.198 poor households of them, 9,72 %
+    poor = sum(v["2"] for _, v in van_quan())
+    rate = next(x for x in findings if x.cell == table.total_ref("3"))
+    assert rate.rule == "follows-culprit"
+    assert f"{poor / printed * 100:.2f}".replace(".", ",") in rate.message
+    assert not [x for x in findings if x.severity == "error"]
+
+
+def test_no_figure_is_claimed_for_a_cell_whose_result_depends_on_the_computer(saved):
+    """`=D15/C15*100` with C15 the text '1.527': Excel reads the text with the computer's
+    separators (1527 or 1,527) or gives #VALUE!. The cell is named as following from C15, without
+    a figure said to be on it."""
+    raw, _ = saved
+    table = _table("1.527")
+    rate = next(f for f in _findings(raw) if f.cell == table.ref(AN_SON, "3"))
+    assert rate.rule == "follows-culprit" and "đang ghi" not in rate.message and "#VALUE!" in rate.message
+
+
+def test_uncached_and_stored_results_name_the_same_cells(saved):
+    raw, lo = saved
+    follows = [{f.cell for f in _findings(p) if f.rule == "follows-culprit"} for p in (raw, lo)]
+    assert follows[0] == follows[1] and _table("1.527").total_ref("1") in follows[0]
+
+
+def test_arithmetic_on_text_that_is_no_number_shows_value_error(tmp_path):
+    """Households typed 'chưa rõ': Excel's =D15/C15*100 shows #VALUE!, named once as following from it."""
+    table = _table("chưa rõ")
+    path = tmp_path / "chua_ro.xlsx"
+    build_workbook([table]).save(path)
+    findings = _findings(path)
+    source = next(f for f in findings if f.rule == "not-a-number")
+    assert source.cell == table.ref(AN_SON, "1")
+    rate = [f for f in findings if f.cell == table.ref(AN_SON, "3")]
+    assert [f.rule for f in rate] == ["follows-culprit"] and "báo lỗi #VALUE!" in rate[0].message
+    assert not any(f.rule == "cell-error" for f in findings)
+
+
+def test_a_wrong_count_typed_as_text_names_each_following_cell_once(tmp_path):
+    """'15.270' typed as text for 1.527: the text and the wrong figure are one culprit; each cell that
+    follows gets one note, saying what it prints (the total without the row) and what it will be."""
+    table = _table("15.270")
+    path = tmp_path / "sai_va_chu.xlsx"
+    build_workbook([table]).save(path)
+    findings = _findings(path)
+    (culprit,) = [f for f in findings if f.rule == "likely-culprit"]
+    # a count that mends every rule of the row: its targets allow a household either way of 1.527
+    assert culprit.cell == table.ref(AN_SON, "1") and abs(culprit.expected - 1527) <= 2
+    follows = [f.cell for f in findings if f.rule == "follows-culprit"]
+    assert len(follows) == len(set(follows)) and table.total_ref("1") in follows
+    total = next(f for f in findings if f.rule == "follows-culprit" and f.cell == table.total_ref("1"))
+    printed, right = int(sum(HOUSEHOLDS) - 1527), int(sum(HOUSEHOLDS) - 1527 + culprit.expected)
+    assert total.actual == printed
+    assert f"đang ghi {printed:,}".replace(",", ".") in total.message
+    assert f"thành {right:,}".replace(",", ".") in total.message

@@ -208,3 +208,14 @@ def test_reconcile_reports_each_differing_cell(inbox, tmp_path):
     mismatches = sorted((f["cell"], f["expected"], f["actual"]) for f in findings if f["rule"] == "reconcile-mismatch")
     assert mismatches == [("D9", 41, 42), ("L12", 183, 180)]
 
+
+def test_reconcile_does_not_list_the_tools_own_sheets(inbox, tmp_path, capsys):
+    """A consolidated workbook holds 'Nguồn', 'Tình hình nộp' and 'Biểu đồ' beside its table: they are the
+    tool's own, not sheets "without a table"."""
+    out = tmp_path / "huyen.xlsx"
+    assert main(["consolidate", str(inbox), "--units", str(units_csv(tmp_path)), "--year", "2021", "-o", str(out)]) == 0
+    assert {"Nguồn", "Tình hình nộp"} <= set(openpyxl.load_workbook(out).sheetnames)
+    capsys.readouterr()
+    assert main(["reconcile", str(out), str(inbox), "--format", "json"]) == 0
+    result = json.loads(capsys.readouterr().out)["files"][0]
+    assert result["other_sheets"] == [] and [s["name"] for s in result["sheets"]] == ["Biểu"]

@@ -616,8 +616,8 @@ def render_text(c: Consolidation) -> str:
             lines.append(f"{unit}: dùng '{c.used[unit].name}'" + (f" (trang '{c.used[unit].part.sheet}')"
                                                                    if c.used[unit].twins else "")
                          + ", để riêng: " + ", ".join(f"'{a.name}'" for a in aside))
-        lines += [f"{unit}: '{a.name}': {a.verdict}" for a in aside       # what a mail without the table said
-                  if not a.verdict.startswith("Bản cũ hơn") and not a.conflict]
+            lines += [f"{unit}: '{a.name}': {a.verdict}" for a in aside       # what a mail without the table said
+                      if not a.verdict.startswith("Bản cũ hơn") and not a.conflict]
     for unit in c.units:
         lines += [f"{unit}: {note}" for note in row_notes(c, unit, brief=True)]
     for s in c.unknown:

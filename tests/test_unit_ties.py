@@ -17,7 +17,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from commune_sheets import commune_workbook, summed, villages
-from mails import XLSX, mail
+from mails import mail
 from macros_py.cli import main
 
 FIRST = 8            # first unit row of a consolidated table

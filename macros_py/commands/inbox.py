@@ -19,8 +19,8 @@ from pathlib import Path
 from ..engines.file import SUFFIXES
 from ..engines.mail import CONTAINERS, expand_all, is_junk, origin
 
-_PREFIXES = ("uy ban nhan dan ", "ubnd ", "thi tran ", "thi xa ", "thanh pho ", "phuong ", "huyen ", "quan ",
-             "tinh ", "xa ", "tt ", "tp ", "tx ")
+_PREFIXES = ("uy ban nhan dan ", "ubnd ", "thi tran ", "thi xa ", "thanh pho ", "phuong ", "huyen ", "tinh ",
+             "xa ", "tt ", "tp ", "tx ")
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 _ADMIN = re.compile(r"(?:ubnd|ủy ban nhân dân|uỷ ban nhân dân)?\s*\b(xã|phường|thị trấn|huyện|quận|thị xã|thành phố|tỉnh)"
                     r"\s+(?!hội chủ nghĩa)([^\n,;()/]+)", re.IGNORECASE)
@@ -58,17 +58,17 @@ def _keyed(units: tuple[str, ...]) -> list[tuple[str, str, str, str]]:
 
 
 # Administrative words as folded, and the level each names (abbreviations included).
-_LEVELS = {"xa": "xa", "phuong": "phuong", "thi tran": "thi tran", "tt": "thi tran", "huyen": "huyen", "quan": "quan",
+_LEVELS = {"xa": "xa", "phuong": "phuong", "thi tran": "thi tran", "tt": "thi tran", "huyen": "huyen",
            "thi xa": "thi xa", "tx": "thi xa", "thanh pho": "thanh pho", "tp": "thanh pho", "tinh": "tinh"}
+
+
+_NUMBER = re.compile(r"[0-9 ]+")
 
 
 def is_number_name(name: object) -> bool:
     """'3', '10': a name that is only a number names no unit by itself — "Phường 3" does, and a bare 3
     in a text is far more often a date, a row number or a count."""
     return bool(_NUMBER.fullmatch(fold(name)))
-
-
-_NUMBER = re.compile(r"[0-9 ]+")
 
 
 def named_units(text: str, units: list[str]) -> list[str]:

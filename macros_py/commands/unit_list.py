@@ -57,9 +57,7 @@ def _clean(name: str) -> str:
 def _checked(units: list[Unit], where: str) -> list[Unit]:
     """Refuse names that are only numbers: '3' names no unit ("Phường 3" does), and such a list is
     most often a row-number column read as the names."""
-    from .inbox import is_number_name
-
-    bare = [u.name for u in units if u.name and is_number_name(u.name)]
+    bare = [u.name for u in units if u.name and _is_row_number(u.name)]
     if bare:
         raise UnitListError(f"{where} có tên đơn vị chỉ là số ({', '.join(bare[:5])}{' …' if len(bare) > 5 else ''}): "
                             f"hãy ghi tên như tiêu đề biểu ghi, ví dụ 'Phường {bare[0]}'. Nếu tệp có cột STT, hãy "

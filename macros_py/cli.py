@@ -355,7 +355,7 @@ def cmd_clear(args) -> int:
 
 
 def cmd_consolidate(args) -> int:
-    from .commands.consolidate import consolidate, render_text, write_consolidation
+    from .commands.consolidate import consolidate, refuse_unusable, render_text, write_consolidation
     from .forms.spec import get_form
 
     units = None
@@ -370,9 +370,7 @@ def cmd_consolidate(args) -> int:
     if not inputs:
         raise UsageError("Cần ít nhất một thư mục hoặc tệp nhận được, hoặc --imap.")
     result = consolidate(inputs, units=units, form_id=args.form, year=args.year, progress=sys.stderr.isatty())
-    if not result.form_id:
-        print(render_text(result), file=sys.stderr)
-        raise UsageError("Không có tệp nào đọc được chứa biểu đã biết.")
+    refuse_unusable(result)
     write_consolidation(result, args.output, force=args.force, year=args.year, unit=args.unit,
                         title=args.title)
     print(render_text(result))

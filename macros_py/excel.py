@@ -324,7 +324,7 @@ def consolidate(book, folder: str | Path | None = None) -> dict:
     """Tổng hợp: merge a folder of received workbooks into a new workbook and open it."""
     from datetime import datetime
 
-    from .commands.consolidate import consolidate as run, render_text, write_consolidation
+    from .commands.consolidate import consolidate as run, refuse_unusable, render_text, write_consolidation
 
     folder = Path(folder) if folder else _pick_folder(book)
     if folder is None:
@@ -332,8 +332,7 @@ def consolidate(book, folder: str | Path | None = None) -> dict:
     if not folder.is_dir():
         raise UsageError(f"Không tìm thấy thư mục '{folder}'.")
     result = run([folder])
-    if not result.form_id:
-        raise UsageError("Thư mục không có tệp nào chứa biểu đã biết.")
+    refuse_unusable(result)
     out = folder / f"Tong_hop_{datetime.now():%Y%m%d_%H%M%S}.xlsx"
     write_consolidation(result, out)
     if _engine(book) != "remote":   # the remote engine cannot open files; the path is in the message

@@ -174,6 +174,7 @@ def test_a_title_naming_several_listed_units_ties_the_file_to_none_of_them(tmp_p
     wb = openpyxl.load_workbook(box / "trang_cac_moi.xlsx")
     wb["Biểu"]["A2"] = "(Kèm theo Kế hoạch … của UBND xã Tràng Các, Tú Xuyên và Hữu Lễ (xã mới sau sắp xếp))"
     wb.save(box / "trang_cac_moi.xlsx")
+    commune_workbook(box / "yen_phuc.xlsx", van_quan_units()[0], epoch=1617235200)
     out = tmp_path / "huyen.xlsx"
     assert main(["consolidate", str(box), "--units", ";".join(units), "--year", "2021", "-o", str(out)]) == 0
     status = {r[1]: r for r in table_rows(openpyxl.load_workbook(out)["Tình hình nộp"])[1:]}
@@ -206,3 +207,15 @@ def test_reconcile_reports_each_differing_cell(inbox, tmp_path):
     findings = json.loads(r.stdout)["files"][0]["sheets"][0]["findings"]
     mismatches = sorted((f["cell"], f["expected"], f["actual"]) for f in findings if f["rule"] == "reconcile-mismatch")
     assert mismatches == [("D9", 41, 42), ("L12", 183, 180)]
+
+
+def test_reconcile_does_not_list_the_tools_own_sheets(inbox, tmp_path, capsys):
+    """A consolidated workbook holds 'Nguồn', 'Tình hình nộp' and 'Biểu đồ' beside its table: they are the
+    tool's own, not sheets "without a table"."""
+    out = tmp_path / "huyen.xlsx"
+    assert main(["consolidate", str(inbox), "--units", str(units_csv(tmp_path)), "--year", "2021", "-o", str(out)]) == 0
+    assert {"Nguồn", "Tình hình nộp"} <= set(openpyxl.load_workbook(out).sheetnames)
+    capsys.readouterr()
+    assert main(["reconcile", str(out), str(inbox), "--format", "json"]) == 0
+    result = json.loads(capsys.readouterr().out)["files"][0]
+    assert result["other_sheets"] == [] and [s["name"] for s in result["sheets"]] == ["Biểu"]

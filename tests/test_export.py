@@ -124,8 +124,10 @@ def test_bad_inputs_are_listed_and_never_a_traceback(tmp_path, capsys):
 
 
 def test_text_that_looks_like_a_formula_stays_text_in_the_csv(tmp_path):
-    book = tmp_path / "bieu.xlsx"
-    assert main(["new", "--units", "=HYPERLINK(\"http://x\");Yên Phúc", "-o", str(book)]) == 0
+    book, units = tmp_path / "bieu.xlsx", tmp_path / "don_vi.csv"
+    units.write_text('Đơn vị;1;2;4;5;8;10;11\n"=HYPERLINK(""http://x"")";100;10;8;8;20;18;18\n'
+                     "Yên Phúc;1188;98;68;5,72;296;260;21,89\n", encoding="utf-8")
+    assert main(["new", "--units", str(units), "-o", str(book)]) == 0
     out = tmp_path / "du_lieu.csv"
     assert main(["export", str(book), "-o", str(out)]) == 0
     units = set(pd.read_csv(out, encoding="utf-8-sig").unit)

@@ -177,3 +177,38 @@ def test_read_many_skips_a_blank_template_sent_back(tmp_path):
     with pytest.warns(UserWarning, match="mau.xlsx"):
         df = gn.read_many(tmp_path)
     assert df.empty and "trống" in df.attrs["skipped"][0]["error"]
+
+
+def test_read_many_as_a_district_inbox_gives_it(tmp_path):
+    """The tester's inbox: a hand-made blank template (village names, formulas, no figures), a workbook in
+    a mail, 'Hoà Bình' in its own title and 'Hòa Bình' in the district's table, a township beside its
+    district ('TT Văn Quan' in the district's rows)."""
+    import datetime as dt
+
+    from commune_sheets import FIRST_ROW, INPUTS, commune_workbook, letter, villages
+    from mails import XLSX, mail
+
+    box = tmp_path / "hop_thu"
+    box.mkdir()
+    blank = {f"{letter(n)}{FIRST_ROW + i}": None for i in range(3) for n in INPUTS}
+    commune_workbook(box / "tu_xuyen.xlsx", "xã", "Tú Xuyên", villages(600, 50, 40, 100, 90), cells=blank)
+    commune_workbook(box / "xa_hoa_binh.xlsx", "xã", "Hoà Bình", villages(277, 76, 53, 162, 147))
+    commune_workbook(box / "tt.xlsx", "thị trấn", "Văn Quan", villages(1290, 60, 40, 150, 130))
+    commune_workbook(box / "huyen.xlsx", "huyện", "Văn Quan",
+                     [{"1": 277, "2": 76, "4": 53, "5": 19.13, "8": 162, "10": 147, "11": 53.07},
+                      {"1": 1290, "2": 60, "4": 40, "5": 3.1, "8": 150, "10": 130, "11": 10.08}],
+                     names=["Hòa Bình", "TT Văn Quan"])
+    yen_phuc = commune_workbook(tmp_path / "yp.xlsx", "xã", "Yên Phúc", villages(1188, 98, 68, 296, 260))
+    sent = mail("UBND xã Yên Phúc <yenphuc@vanquan.gov.vn>", "Biểu 2026", dt.datetime(2026, 3, 12, 8, 0),
+                attachments=[("Bieu Yen Phuc.xlsx", yen_phuc.read_bytes(), XLSX)])
+    (box / "thu.eml").write_bytes(bytes(sent))
+    with pytest.warns(UserWarning, match="tu_xuyen.xlsx: Biểu trống"):
+        df = gn.read_many(box)
+    assert [s["source"] for s in df.attrs["skipped"]] == [str(box / "tu_xuyen.xlsx")]
+    assert "Tú Xuyên" not in set(df.unit)                      # never a total row of zeros
+    assert set(df[df.unit == "Yên Phúc"].source) == {f"{box / 'thu.eml'} › Bieu Yen Phuc.xlsx"}
+    units = df.drop_duplicates(["unit", "level"]).set_index("unit").level.to_dict()
+    assert units == {"Hòa Bình": "xã", "Thị trấn Văn Quan": "xã", "Văn Quan": "huyện", "Yên Phúc": "xã",
+                     "Thôn 1": "thôn", "Thôn 2": "thôn", "Thôn 3": "thôn"}
+    total = df[(df.kind == "total") & (df.column == "1")].set_index("unit").value
+    assert total["Hòa Bình"] == 277 and total["Thị trấn Văn Quan"] == 1290 and total["Văn Quan"] == 1567

@@ -465,10 +465,11 @@ def test_without_a_units_list(received, tmp_path, capsys):
             break
         names.append(r[1])
     assert names == sorted(names, key=collation_key)
-    # names from the titles ("UBND XÃ KHÁNH KHÊ", a decomposed "xã Hữu Lễ", "thị trấn Văn Quan");
-    # the template only by its file name; the PDF names no unit seen; Điềm He sent nothing
+    # names from the titles ("UBND XÃ KHÁNH KHÊ", a decomposed "xã Hữu Lễ", "thị trấn Văn Quan": a township
+    # keeps its level word, its name alone is the district's); the template only by its file name; the PDF
+    # names no unit seen; Điềm He sent nothing
     titled = set(expected) - {"Điềm He", "Liên Hội", "An Sơn", "Thị Trấn"}
-    assert set(names) == titled | {"Văn Quan", "An Son"}
+    assert set(names) == titled | {"Thị trấn Văn Quan", "An Son"}
     assert "năm 2021 (suy ra từ các biểu nhận được)" in capsys.readouterr().out
 
 
@@ -541,7 +542,7 @@ def test_the_form_most_files_hold_is_chosen_and_other_forms_refused(tmp_path, ca
     out = tmp_path / "out.xlsx"
     assert main(["consolidate", str(box), "--units", "Yên Phúc;Bình Phúc;Tân Đoàn", "-o", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert printed.startswith("Biểu: du-kien-giam-ngheo;")
+    assert printed.startswith("Mẫu biểu: Biểu dự kiến giảm nghèo, cận nghèo;")     # the form's name, not its id
     assert "Gửi biểu khác mẫu: Tân Đoàn ('tan doan.xlsx')" in printed
     assert "Bỏ qua 'nam da.xlsx': Biểu khác mẫu" in printed
     rows = biểu_rows(out)
@@ -549,7 +550,7 @@ def test_the_form_most_files_hold_is_chosen_and_other_forms_refused(tmp_path, ca
     # asked for by name, the other form is the one consolidated
     assert main(["consolidate", str(box), "--form", "ke-hoach-giam-ngheo-xa", "-o", str(tmp_path / "k.xlsx")]) == 0
     printed = capsys.readouterr().out
-    assert printed.startswith("Biểu: ke-hoach-giam-ngheo-xa;") and "Gửi biểu khác mẫu: Bình Phúc" in printed
+    assert printed.startswith("Mẫu biểu: Kế hoạch giảm hộ nghèo theo xã") and "Gửi biểu khác mẫu: Bình Phúc" in printed
 
 
 @pytest.mark.parametrize("title, sheet, header, year", [

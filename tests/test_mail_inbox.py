@@ -82,11 +82,13 @@ def test_saved_mails_consolidate_to_the_table_the_files_give(inbox, tmp_path, ca
     # Tân Đoàn's earlier mail holds the wrong version: set aside, named with its mail
     status = {r["Đơn vị"]: r for r in rows(from_mails, "Tình hình nộp")}
     assert "thu_00.eml › Biểu Tân Đoàn.xlsx" in status["Tân Đoàn"]["Ghi chú"]
-    # mails without a workbook are listed, with who sent them
+    # mails without a workbook are listed, with who sent them: under the unit their sender names …
+    assert "'thu_02.eml': Thư của Xã Bình Phúc" in status["Bình Phúc"]["Ghi chú"]
+    assert "Biểu (bản PDF)': không có tệp bảng tính đính kèm (có: bieu.pdf)" in status["Bình Phúc"]["Ghi chú"]
+    # … or as not tied to any unit
     unused = [r for r in rows(from_mails, "Tình hình nộp") if r["Tình trạng"] == "Không dùng"]
     notes = {r["Tệp nhận được"]: r["Ghi chú"] for r in unused}
-    assert "không có tệp bảng tính đính kèm (có: bieu.pdf)" in notes["thu_02.eml"]
-    assert "Xã Bình Phúc" in notes["thu_02.eml"] and "Biểu (bản PDF)" in notes["thu_02.eml"]
+    assert "thu_02.eml" not in notes
     assert "Nick Booth" in notes["mau_outlook.msg"] and "smbprn.00009008.KdcPjl.pdf" in notes["mau_outlook.msg"]
     assert any(k.endswith("ghi chu.xlsx") and "bị hỏng" in v for k, v in notes.items())
 

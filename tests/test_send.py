@@ -247,3 +247,68 @@ def test_figures_hash_reads_numbers_as_meant(tmp_path):
     assert digest({"C6": f"{households:,}".replace(",", ".")}) == plain   # "1.229" typed as text: the same figure
     assert digest({"A25": "Ghi chú mới"}) == plain             # text outside the table is not a figure
     assert digest({"C8": 436}) != plain and digest({"B8": "Xã khác"}) != plain and digest({"D9": None}) != plain
+
+
+@pytest.fixture(scope="module")
+def two_years(tmp_path_factory):
+    """Khánh Khê's workbook as the tester had it: last year's table on 'Năm 2025', this year's on 'Năm 2026',
+    laid out by hand and saved by LibreOffice (so every formula has its stored result)."""
+    from commune_sheets import commune_sheet, villages
+
+    tmp_path = tmp_path_factory.mktemp("two_years")
+    wb = openpyxl.Workbook()
+    wb.active.title = "Năm 2025"
+    commune_sheet(wb.active, "xã", "Khánh Khê", villages(440, 70, 50, 160, 150, n=4), year=2025)
+    commune_sheet(wb.create_sheet("Năm 2026"), "xã", "Khánh Khê", villages(435, 66, 46, 165, 140, n=4), year=2026)
+    wb.save(tmp_path / "kk.xlsx")
+    return recalculate(tmp_path / "kk.xlsx", tmp_path / "lo")
+
+
+def test_send_labels_the_latest_years_table_and_says_so(two_years, tmp_path, capsys):
+    out = tmp_path / "gui"
+    out.mkdir()
+    assert main(["send", str(two_years), "-o", str(out / "thu.eml")]) == 0
+    printed = capsys.readouterr().out
+    said = "Tệp có biểu năm 2025 (trang 'Năm 2025'), năm 2026 (trang 'Năm 2026'): gửi lên là biểu năm 2026"
+    assert said in printed
+    assert (out / "2026_du-kien-giam-ngheo_Khanh_Khe.xlsx").exists()
+    msg = email.message_from_bytes((out / "thu.eml").read_bytes(), policy=policy.default)
+    assert msg["Subject"] == "Biểu dự kiến giảm nghèo, cận nghèo 2026 – Khánh Khê"
+    body = msg.get_body(("plain",)).get_content()
+    assert "Biểu dự kiến giảm nghèo, cận nghèo năm 2026" in body and said in body
+
+
+def test_read_table_takes_the_latest_years_table_and_says_so(two_years):
+    import macros_py as gn
+
+    with pytest.warns(UserWarning, match="dùng trang 'Năm 2026'"):
+        df = gn.read_table(two_years)
+    assert (df.attrs["sheet"], df.attrs["year"], df.attrs["other_sheets"]) == ("Năm 2026", 2026, ["Năm 2025"])
+    assert df[df.kind == "total"]["1"].tolist() == [435]
+    assert gn.read_table(two_years, sheet="Năm 2025").attrs["year"] == 2025
+
+
+def test_the_draft_greets_a_name_never_an_address(van_quan_xlsx, tmp_path, home, capsys):
+    def body(path):
+        msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        return msg["To"], msg.get_body(("plain",)).get_content()
+
+    to = "Phòng LĐ-TB&XH huyện Văn Quan <phongldtbxh@vanquan.langson.gov.vn>"
+    assert main(["send", str(van_quan_xlsx), "--to", to, "--remember", "-o", str(tmp_path / "1.eml")]) == 0
+    header, text = body(tmp_path / "1.eml")
+    assert header == to and text.startswith("Kính gửi Phòng LĐ-TB&XH huyện Văn Quan,\n")
+    # kept for later drafts, display name included
+    assert main(["send", str(van_quan_xlsx), "-o", str(tmp_path / "2.eml"), "--force"]) == 0
+    assert body(tmp_path / "2.eml") == (header, text)
+    # a bare address: a neutral greeting; several recipients, a quoted name with a comma
+    assert main(["send", str(van_quan_xlsx), "--to", "phongldtbxh@vanquan.gov.vn", "-o", str(tmp_path / "3.eml"),
+                 "--force"]) == 0
+    assert body(tmp_path / "3.eml")[1].startswith("Kính gửi Quý cơ quan,\n")
+    assert main(["send", str(van_quan_xlsx), "--to", 'a@vanquan.gov.vn; "Sở LĐ-TB&XH, tỉnh Lạng Sơn" <so@ls.gov.vn>',
+                 "-o", str(tmp_path / "4.eml"), "--force"]) == 0
+    header, text = body(tmp_path / "4.eml")
+    assert header == 'a@vanquan.gov.vn, "Sở LĐ-TB&XH, tỉnh Lạng Sơn" <so@ls.gov.vn>'
+    assert text.startswith("Kính gửi Sở LĐ-TB&XH, tỉnh Lạng Sơn,\n")
+    capsys.readouterr()
+    assert main(["send", str(van_quan_xlsx), "--to", "Phòng <phong@", "-o", str(tmp_path / "5.eml")]) == 2
+    assert "Địa chỉ thư không hợp lệ" in capsys.readouterr().err and not (tmp_path / "5.eml").exists()

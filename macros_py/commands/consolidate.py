@@ -18,18 +18,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..engines.mail import origin
-from .inbox import (SAVED_FROM, SAVED_PART, Part, Source, admin_name, collect, find_unit, guess_unit, match_unit,
-                    read_source, unit_key)
+from ..engines.mail import is_container, is_mail, origin
+from .inbox import (SAVED_FROM, SAVED_PART, Part, Source, admin_name, collect, find_unit, fold, guess_unit,
+                    mail_texts, read_source, tie_unit)
 from ..write.layout import Unit, authority, make_layout, signature_for
 from ..write.xlsx_writer import ListSheet
 
 PARALLEL_FROM = 16   # below this, starting worker processes costs more than it saves
 
 # A unit's state, best first: what a unit's files are ranked by, and how each is named.
-RANK = ("ok", "errors", "empty", "no_year", "other_form", "broken", "missing")
-STATUS_VI = {"ok": "Đạt", "errors": "Có lỗi", "empty": "Gửi biểu trống", "no_year": "Không có biểu năm {year}",
-             "other_form": "Gửi biểu khác mẫu", "broken": "Gửi tệp lỗi", "missing": "Chưa nộp"}
+RANK = ("ok", "errors", "conflict", "empty", "no_year", "other_form", "broken", "no_workbook", "missing")
+STATUS_VI = {"ok": "Đạt", "errors": "Có lỗi", "conflict": "Cần xác minh tệp", "empty": "Gửi biểu trống",
+             "no_year": "Không có biểu năm {year}", "other_form": "Gửi biểu khác mẫu", "broken": "Gửi tệp lỗi",
+             "no_workbook": "Chưa nộp (thư không kèm biểu)", "missing": "Chưa nộp"}
 WITH_FIGURES = ("ok", "errors")
 # What a unit of each level sums: a commune its villages, a district its communes.
 SUB_ROWS = {"xã": "các thôn", "phường": "các tổ dân phố", "thị trấn": "các thôn, tổ dân phố", "huyện": "các xã",
@@ -48,6 +49,8 @@ class Consolidation:
     state: dict[str, str] = field(default_factory=dict)               # unit → a RANK key
     unknown: list[Source] = field(default_factory=list)  # files that name no (listed) unit
     notes: list[str] = field(default_factory=list)
+    files: int = 0                                     # received files read (workbooks, mails without one)
+    paths: list[str] = field(default_factory=list)     # the folders and files asked for
 
     @property
     def missing(self) -> list[str]:
@@ -69,7 +72,10 @@ class Consolidation:
         return [u for u, s in self.used.items() if s.part.coverage and s.part.coverage[0] < s.part.coverage[1]]
 
     def status(self, unit: str) -> str:
-        return STATUS_VI[self.state.get(unit, "missing")].format(year=self.year or "……")
+        kind = self.state.get(unit, "missing")
+        if kind == "no_workbook" and not any(is_mail(s.path) for s in self.received.get(unit, [])):
+            return "Chưa nộp (tệp nén không có biểu)"
+        return STATUS_VI[kind].format(year=self.year or "……")
 
     def counts(self) -> dict[str, int]:
         tally = Counter(self.state.get(u, "missing") for u in self.units)
@@ -132,7 +138,7 @@ def _plan_year(text) -> int:
 def _classify(src: Source, form_id: str, year: int | None) -> str:
     """Pick the table this file contributes (src.part) and say what the file is (a RANK key)."""
     if src.status != "ok":
-        return "broken"
+        return "no_workbook" if is_container(src.path) else "broken"
     parts = [p for p in src.parts if p.form == form_id]
     if not parts:
         return "other_form"
@@ -141,12 +147,26 @@ def _classify(src: Source, form_id: str, year: int | None) -> str:
         if not parts:
             return "no_year"
     else:
-        parts.sort(key=lambda p: p.year or 0, reverse=True)
-    filled = [p for p in parts if not p.empty]
-    src.part = (filled or parts)[0]
+        latest = max(p.year or 0 for p in parts)
+        parts = [p for p in parts if (p.year or 0) == latest]
+    src.part = min(parts, key=lambda p: (p.empty, p.errors, parts.index(p)))    # filled, fewest errors, first
+    src.twins = [p for p in parts if p is not src.part and not p.empty and p.figures != src.part.figures]
+    if src.twins:
+        src.why = _why_this_table(src.part, src.twins)
     if src.part.empty:
         return "empty"
     return "errors" if src.part.errors else "ok"
+
+
+def _why_this_table(part: Part, twins: list[Part]) -> str:
+    """'trang 'Biểu' (không có lỗi; trang 'Biểu (2)' có 1 lỗi)': which of several tables of the same
+    year, with different figures, was taken and why."""
+    others = ", ".join(f"'{t.sheet}'" + (f" ({t.errors} lỗi)" if t.errors else "") for t in twins)
+    fewer = all(t.errors > part.errors for t in twins)
+    reason = ("ít lỗi hơn" if part.errors else "không có lỗi") if fewer else "trang đứng trước"
+    year = f" năm {part.year}" if part.year else ""
+    return (f"Tệp có {len(twins) + 1} biểu{year} với số liệu khác nhau: đã dùng trang '{part.sheet}' ({reason}), "
+            f"không dùng trang {others}; hãy hỏi lại đơn vị biểu nào đúng.")
 
 
 def consolidate(paths: list[Path], *, units: list[str] | None = None, form_id: str | None = None,
@@ -157,13 +177,20 @@ def consolidate(paths: list[Path], *, units: list[str] | None = None, form_id: s
     inferred = year in (None, "", "……")
     year = _infer_year(sources, form_id) if inferred else _plan_year(year)
     result = Consolidation(form_id or "", list(units or []), year=year, year_inferred=inferred and year is not None,
-                           listed=bool(units), notes=notes)
+                           listed=bool(units), notes=notes, files=len(sources), paths=[str(p) for p in paths])
+    for s in sources:
+        _mail_facts(s)
     kinds = {id(s): _classify(s, form_id, year) for s in sources}
     _tie_units(sources, kinds, units)
     by_unit: dict[str, list[Source]] = {}
     for s in sources:
-        if s.unit is None:
-            s.verdict = _verdict(s, kinds[id(s)], None, year, form_id) if kinds[id(s)] in ("broken", "other_form") \
+        if s.conflict:          # named for two units: listed under both, used for neither
+            kinds[id(s)] = "conflict"
+            for u in dict.fromkeys(s.conflict[:2]):
+                by_unit.setdefault(u, []).append(s)
+        elif s.unit is None:
+            s.verdict = _verdict(s, kinds[id(s)], None, year, form_id) \
+                if kinds[id(s)] in ("broken", "other_form", "no_workbook") \
                 else "Không nhận ra đơn vị" + (" trong danh sách" if units else "") + (
                     f": tiêu đề nêu cùng lúc {', '.join(s.ambiguous)}, không rõ là đơn vị nào (hãy sửa danh sách "
                     "đơn vị hoặc tiêu đề của biểu)" if s.ambiguous else "")
@@ -189,34 +216,66 @@ def _collation(name: str):
     return collation_key(name)
 
 
+def _mail_facts(src: Source) -> None:
+    """A received mail or zip that held no workbook: its time is the mail's date (or the file's),
+    never 1970."""
+    if not is_container(src.path) or src.saved is not None:
+        return
+    o = origin(src.path)
+    if o is not None and o.date is not None:
+        src.saved, src.saved_from = o.date, "mail"
+    elif not src.mtime:
+        try:
+            src.mtime = os.path.getmtime(src.path)
+        except OSError:
+            pass
+
+
 def _tie_units(sources: list[Source], kinds: dict[int, str], units: list[str] | None) -> None:
-    """Set each file's unit: from the units list, by title, sheet name or file name; without a
-    list, the name its title gives ('UBND xã Yên Phúc'), spellings that fold alike merged
-    (the spelling of the file that will be used), else a file name naming a unit already seen."""
+    """Set each file's unit: from the units list, by title, sheet name or file name, then the mail
+    that brought it (inbox.tie_unit; a file whose title and file name name two listed units is
+    set aside as a conflict); without a list, the name its title gives ('UBND xã Yên Phúc', 'Thị
+    trấn Văn Quan', 'Phường 10') or else its mail's sender ('UBND xã Hữu Lễ'), spellings that fold
+    alike merged (the spelling of the file that will be used), else a file name naming a unit
+    already seen."""
     if units:
         for s in sources:
-            s.unit, s.ambiguous = match_unit(s.texts, units)
+            s.unit, s.ambiguous, conflict = tie_unit(s, units)
+            if conflict and kinds[id(s)] in WITH_FIGURES:
+                s.conflict = conflict
+            elif conflict:          # no figures at stake: the title decides
+                s.unit = conflict[0]
         return
     spellings: dict[str, list[tuple[int, datetime, str]]] = {}
     for s in sources:
-        name = guess_unit(s.texts)
+        name = guess_unit(s.texts) or guess_unit(mail_texts(s.path) + [""])
         if name:
-            spellings.setdefault(unit_key(name), []).append((RANK.index(kinds[id(s)]), s.when, name))
+            spellings.setdefault(fold(name), []).append((RANK.index(kinds[id(s)]), s.when, name))
             s.unit = name
     canonical = {k: min(v, key=lambda t: (t[0], -t[1].timestamp()))[2] for k, v in spellings.items()}
     known = list(canonical.values())
     for s in sources:
         if s.unit:
-            s.unit = canonical[unit_key(s.unit)]
+            s.unit = canonical[fold(s.unit)]
         else:
-            s.unit = find_unit(s.texts, known) if known else None
+            s.unit = find_unit(s.texts + mail_texts(s.path), known) if known else None
             if s.unit is None and kinds[id(s)] in WITH_FIGURES + ("empty",):
                 s.unit = s.texts[-1]       # a readable table named by nothing but its file name
 
 
+def conflict_text(s: Source) -> str:
+    """'tên tệp ghi Tân Đoàn nhưng tiêu đề ghi Yên Phúc': why a file was used for neither unit."""
+    said, named, where = s.conflict
+    return f"{where} ghi {named} nhưng tiêu đề biểu ghi {said}"
+
+
 def _verdict(s: Source, kind: str, used: Source | None, year, form_id: str) -> str:
     if s is used:
-        return "Dùng"
+        return "Dùng" + (f" trang '{s.part.sheet}' (tệp có {len(s.twins) + 1} biểu cùng năm, số liệu khác nhau)"
+                         if s.twins else "")
+    if kind == "conflict":
+        return (f"Chưa dùng: {conflict_text(s)} (có thể đơn vị dùng lại biểu của đơn vị khác, hoặc quên sửa "
+                "tiêu đề). Hãy hỏi lại đơn vị, sửa tiêu đề hoặc tên tệp cho đúng rồi tổng hợp lại.")
     if kind in WITH_FIGURES:
         return f"Bản cũ hơn (lưu {_when(s)}), dùng bản lưu {_when(used)}"
     if kind == "empty":
@@ -224,6 +283,8 @@ def _verdict(s: Source, kind: str, used: Source | None, year, form_id: str) -> s
     if kind == "no_year":
         years = sorted({p.year for p in s.parts if p.form == form_id and p.year})
         return f"Không có biểu năm {year} (chỉ có năm {', '.join(map(str, years))})"
+    if kind == "no_workbook":
+        return s.error or "Thư không kèm biểu"
     if kind == "other_form":
         from ..forms.spec import forms
 
@@ -258,9 +319,39 @@ def _levels(part: Part) -> tuple[str, str]:
 
 
 def mismatch_texts(part: Part) -> dict[str, str]:
-    """Column number → 'xã ghi 100, cộng các thôn được 88' for each wrong typed total."""
+    """Column number → what a reader of the consolidated cell must know: 'xã ghi 100, cộng các thôn
+    được 88' for a wrong typed total; the village cell the unit's own validation names as the likely
+    culprit (and which figure was taken); the village cells left blank (the sum is incomplete)."""
     level, rows = _levels(part)
-    return {n: f"{level} ghi {_n(typed)}, cộng {rows} được {_n(got)}" for n, typed, got in part.mismatches}
+    notes: dict[str, list[str]] = {}
+    suspects = {}
+    for s in part.suspects:
+        suspects.setdefault(s.number, []).append(s)
+    for n, typed, got in part.mismatches:
+        culprits = suspects.pop(n, [])
+        if culprits and part.mended is not None:
+            notes.setdefault(n, []).append(
+                f"{level} ghi {_n(typed)}; cộng {rows} được {_n(got)} vì " + "; ".join(_culprit(s, level) for s in culprits)
+                + f": đã lấy {_n(part.mended.get(n))}, cần {level} xác nhận")
+        elif culprits:
+            notes.setdefault(n, []).append(f"{level} ghi {_n(typed)}, cộng {rows} được {_n(got)}; "
+                                           + "; ".join(_culprit(s, level) for s in culprits))
+        else:
+            notes.setdefault(n, []).append(f"{level} ghi {_n(typed)}, cộng {rows} được {_n(got)}")
+    for n, culprits in suspects.items():
+        notes.setdefault(n, []).append("; ".join(_culprit(s, level) for s in culprits) + ": đã cộng số đang ghi")
+    blanks: dict[str, list[str]] = {}
+    for n, cell, label in part.blanks:
+        blanks.setdefault(n, []).append(f"{cell} ({label})")
+    for n, cells in blanks.items():
+        notes.setdefault(n, []).append(f"ô {', '.join(cells)} trong biểu của {level} để trống: số cộng {rows} chưa đủ")
+    return {n: "; ".join(texts) for n, texts in sorted(notes.items(), key=lambda kv: int(kv[0]))}
+
+
+def _culprit(s, level: str) -> str:
+    """'ô D11 (Thôn Pác Giáo) trong biểu của xã ghi 19, có lẽ là 9 (các ô E11, H11, D15 khớp với 9)'."""
+    follows = f" (các ô {', '.join(s.follows)} khớp với {_n(s.expected)})" if s.follows else ""
+    return f"ô {s.cell} ({s.label}) trong biểu của {level} ghi {_n(s.actual)}, có lẽ là {_n(s.expected)}{follows}"
 
 
 def row_notes(c: Consolidation, unit: str, *, brief: bool = False) -> list[str]:
@@ -270,12 +361,26 @@ def row_notes(c: Consolidation, unit: str, *, brief: bool = False) -> list[str]:
     if s is None:
         return []
     part, notes = s.part, []
-    if part.mismatches:
-        level, rows = _levels(part)
+    suspected = {x.number for x in part.suspects}
+    texts = mismatch_texts(part)
+    wrong_total = [(n, texts[n]) for n, _, _ in part.mismatches if n not in suspected]
+    level, rows = _levels(part)
+    if wrong_total:
         notes.append(f"Dòng Cộng của {level} ghi sai, đã dùng số cộng {rows}: "
-                     + "; ".join(f"cột {n}: {t}" for n, t in mismatch_texts(part).items()) + ".")
+                     + "; ".join(f"cột {n}: {t}" for n, t in wrong_total) + ".")
+    doubtful = [(n, t) for n, t in texts.items() if n in suspected]
+    if doubtful:
+        notes.append(f"Ô ở {rows} có lẽ ghi sai" + (f", dòng Cộng của {level} đúng" if part.mended is not None else "")
+                     + ": " + "; ".join(f"cột {n}: {t}" for n, t in doubtful) + ".")
+    if part.blanks:
+        cols = sorted({n for n, _, _ in part.blanks}, key=int)
+        notes.append(f"Số liệu chưa đủ: có ô để trống ở {rows} (ô trống không phải số 0), cột "
+                     + ", ".join(cols) + ": " + "; ".join(
+                         f"{cell} ({label})" for _, cell, label in part.blanks) + ".")
+    if s.twins:
+        notes.append(s.why)
     if part.coverage and part.coverage[0] < part.coverage[1]:
-        notes.append(f"Biểu của {_levels(part)[0]} chỉ tổng hợp {part.coverage[0]}/{part.coverage[1]} đơn vị: "
+        notes.append(f"Biểu của {level} chỉ tổng hợp {part.coverage[0]}/{part.coverage[1]} đơn vị: "
                      "số liệu chưa đủ.")
     if part.only_total:
         notes.append("Đơn vị chỉ ghi dòng Cộng, các dòng chi tiết để trống.")
@@ -395,7 +500,7 @@ def layout_units(c: Consolidation) -> list[Unit]:
             rows.append(Unit(u, {}, blank=True))
             continue
         notes = row_notes(c, u)
-        rows.append(Unit(u, {n: v for n, v in s.part.values.items() if n in inputs},
+        rows.append(Unit(u, {n: v for n, v in s.part.figures.items() if n in inputs},
                          note="\n".join(notes) or None, flagged=mismatch_texts(s.part)))
     return rows
 
@@ -438,7 +543,8 @@ def legend_text(units: list[Unit], rule_breaks: bool) -> str | None:
     if any(u.note for u in units):
         parts.append("tên đơn vị tô vàng — số liệu của đơn vị cần xem lại (lý do ghi ở trang 'Tình hình nộp')")
     if any(u.flagged for u in units):
-        parts.append("ô số tô vàng — dòng Cộng của đơn vị ghi sai, đã dùng số cộng các dòng chi tiết")
+        parts.append("ô số tô vàng — số cần xem lại: dòng Cộng của đơn vị ghi sai (đã dùng số cộng các dòng chi "
+                     "tiết), hoặc ô chi tiết có lẽ ghi sai hay để trống (ghi chú của ô nói rõ)")
     if rule_breaks:
         parts.append("ô chữ đỏ nền hồng (lỗi), chữ nâu nền vàng (cảnh báo) — số liệu sai quy tắc của biểu, bảng tự "
                      "tô theo số liệu ('giamngheo validate' nêu từng ô)")
@@ -458,21 +564,61 @@ def _rule_breaks(path: Path) -> bool:
 ROW_FINDINGS = ("unit-no-figures",)     # said of a whole row (a unit that has not reported): no cell is coloured
 
 
+def refuse_unusable(c: Consolidation) -> None:
+    """Refuse, plainly, a consolidation that would only look like one: nothing received, nothing of
+    a known form, or no received table tied to any unit (a units list that names none of them)."""
+    from ..errors import UsageError
+
+    where = ", ".join(f"'{p}'" for p in c.paths) or "……"
+    if not c.files:
+        raise UsageError(f"Không có tệp nào để tổng hợp trong {where}: cần các tệp bảng tính (.xlsx, .xlsm, .xls, "
+                         ".ods) hoặc thư đã lưu (.eml, .msg), tệp nén (.zip) đơn vị gửi lên."
+                         + "".join(f"\n{n}" for n in c.notes))
+    if not c.form_id:
+        raise UsageError(f"Không có tệp nào đọc được chứa biểu đã biết (đã xem {c.files} tệp trong {where}):"
+                         + _skipped(c.unknown))
+    tied = any(c.received.values())
+    if not tied and any(s.part is not None and not s.part.empty for s in c.unknown):
+        raise UsageError(
+            f"Không gắn được tệp nào với đơn vị nào{' trong danh sách' if c.listed else ''}, nên không lập biểu "
+            f"tổng hợp (đã đọc {c.files} tệp):" + _skipped(c.unknown)
+            + ("\nHãy xem lại danh sách đơn vị (--units): tên đơn vị phải như tiêu đề biểu ghi, ví dụ 'Phường 3', "
+               "'Thị trấn Văn Quan'." if c.listed else ""))
+
+
+def _skipped(sources: list[Source], limit: int = 10) -> str:
+    lines = [f"\n- '{s.name}': {s.verdict}" for s in sources[:limit]]
+    return "".join(lines) + (f"\n- … và {len(sources) - limit} tệp khác." if len(sources) > limit else "")
+
+
 def render_text(c: Consolidation) -> str:
+    from ..forms.spec import forms
+
+    form = forms()[c.form_id].name if c.form_id in forms() else (c.form_id or "……")
     year = f"năm {c.year}" + (" (suy ra từ các biểu nhận được)" if c.year_inferred else "") if c.year \
         else "không rõ năm"
-    lines = [f"Biểu: {c.form_id}; {year}; {len(c.used)}/{len(c.units)} đơn vị có số liệu."]
+    lines = [f"Mẫu biểu: {form}; {year}; {len(c.used)}/{len(c.units)} đơn vị có số liệu."]
+    if c.units and not c.used:
+        lines.append("CHÚ Ý: không đơn vị nào có số liệu, biểu tổng hợp chỉ có các dòng trống.")
     if not c.listed:
         lines.append("Không có danh sách đơn vị (--units): chỉ biết các đơn vị đã gửi tệp.")
-    for kind in RANK[2:]:
-        units = [u for u in c.units if c.state.get(u, "missing") == kind]
-        if units:
-            label = STATUS_VI[kind].format(year=c.year or "……")
-            lines.append(f"{label}: " + ", ".join(
-                u if kind == "missing" else f"{u} ('{c.received[u][0].name}')" for u in units))
+    for kind in RANK[len(WITH_FIGURES):]:
+        by_status: dict[str, list[str]] = {}
+        for u in c.units:
+            if c.state.get(u, "missing") == kind:
+                by_status.setdefault(c.status(u), []).append(
+                    u if kind == "missing" else f"{u} ('{c.received[u][0].name}')")
+        lines += [f"{label}: " + ", ".join(units) for label, units in by_status.items()]
+    conflicts = list({id(s): s for files in c.received.values() for s in files if s.conflict}.values())
+    for s in conflicts:
+        lines.append(f"Chưa dùng '{s.name}': {conflict_text(s)}; hãy hỏi lại đơn vị.")
     for unit, aside in c.set_aside.items():
         if unit in c.used:
-            lines.append(f"{unit}: dùng '{c.used[unit].name}', để riêng: " + ", ".join(f"'{a.name}'" for a in aside))
+            lines.append(f"{unit}: dùng '{c.used[unit].name}'" + (f" (trang '{c.used[unit].part.sheet}')"
+                                                                   if c.used[unit].twins else "")
+                         + ", để riêng: " + ", ".join(f"'{a.name}'" for a in aside))
+            lines += [f"{unit}: '{a.name}': {a.verdict}" for a in aside       # what a mail without the table said
+                      if not a.verdict.startswith("Bản cũ hơn") and not a.conflict]
     for unit in c.units:
         lines += [f"{unit}: {note}" for note in row_notes(c, unit, brief=True)]
     for s in c.unknown:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import warnings
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -70,25 +71,21 @@ def title_and_header(grid, table: Table) -> tuple[list[str], list[str]]:
 
 
 def reporting_unit(texts: list[str]) -> tuple[str | None, str | None]:
-    """('Văn Quan', 'huyện') from '… của UBND huyện Văn Quan'; titles naming the People's Committee first,
-    never the national motto ("Cộng hòa xã hội chủ nghĩa") or "bảo trợ xã hội"."""
-    from .inbox import guess_unit
+    """('Văn Quan', 'huyện') from '… của UBND huyện Văn Quan', ('Thị trấn Văn Quan', 'xã') from 'UBND THỊ TRẤN
+    VĂN QUAN' (a township keeps its level word: its name alone is the district's, inbox.unit_label); titles
+    naming the People's Committee first, never the national motto ("Cộng hòa xã hội chủ nghĩa") or "bảo trợ
+    xã hội"; a name written in capitals only when no other line writes it."""
+    from .inbox import admin_name, unit_label
 
-    def rank(text: str) -> int:
+    def rank(text: str) -> tuple[bool, int]:
         folded = text.casefold()
-        return 0 if ("ubnd" in folded or "ủy ban" in folded or "uỷ ban" in folded) else 1
+        return text.isupper(), 0 if ("ubnd" in folded or "ủy ban" in folded or "uỷ ban" in folded) else 1
 
-    found = []
     for text in sorted((t for t in texts if "xã hội" not in t.casefold()), key=rank):
-        name = guess_unit([text, ""])
-        if name:
-            m = re.search(rf"({_LEVEL_WORD})\s+{re.escape(name)}", text, re.IGNORECASE)
-            found.append((name, LEVELS.get(m.group(1).casefold()) if m else None))
-    if not found:
-        return None, None
-    # "UBND HUYỆN VĂN QUAN" in capitals above the table: the name as the text writes it elsewhere
-    name, level = next((f for f in found if not f[0].isupper()), found[0])
-    return (name.title() if name.isupper() else name), level
+        found = admin_name(text)
+        if found:
+            return unit_label(*found), LEVELS.get(found[0])
+    return None, None
 
 
 def plan_year(titles: list[str], header: list[str], names: Iterable[str]) -> int | None:
@@ -205,14 +202,20 @@ def read_table(path, sheet: str | None = None, form: str | None = None):
     if not tables:
         where = f"trang '{sheet}' của tệp" if sheet is not None else "tệp"
         raise NoTableError(f"Không tìm thấy biểu nào đã biết trong {where} '{Path(path).name}'.")
-    t = tables[0]
+    t = max(tables, key=lambda x: (x.year or 0, -tables.index(x)))     # the latest year's, as consolidate takes
+    if len(tables) > 1:
+        warnings.warn(f"Tệp '{Path(path).name}' có {len(tables)} biểu ("
+                      + ", ".join(f"trang '{x.sheet}'" + (f" năm {x.year}" if x.year else "") for x in tables)
+                      + f"): dùng trang '{t.sheet}'" + (f" (năm {t.year}, năm mới nhất)" if t.year else "")
+                      + "; chọn trang khác bằng sheet='…'.", stacklevel=2)
     numeric = [c for c in t.form.columns if c.is_number]
     df = pd.DataFrame([{"unit": name, "kind": kind, "row": row, **values} for row, kind, name, values in t.rows],
                       columns=["unit", "kind", "row"] + [c.number for c in numeric])
     df[[c.number for c in numeric]] = df[[c.number for c in numeric]].astype("float64")
     df.attrs.update(form=t.form.id, form_name=t.form.name, sheet=t.sheet, unit=t.unit, level=t.level,
                     unit_level=t.unit_level, year=t.year, source=t.source,
-                    columns={c.number: c.name for c in numeric})
+                    columns={c.number: c.name for c in numeric},
+                    other_sheets=[x.sheet for x in tables if x is not t])
     return df
 
 
@@ -243,6 +246,7 @@ class ManyRead:
 def gather(paths, form: str | None = None) -> ManyRead:
     """Long records of every table in the files and folders given; bad files are listed, never raised."""
     from ..engines.file import WorkbookError
+    from ..engines.mail import describe, is_container, received_as
     from .inbox import collect
 
     if isinstance(paths, (str, Path)):
@@ -251,26 +255,62 @@ def gather(paths, form: str | None = None) -> ManyRead:
     result = ManyRead(skipped=[("", note) for note in notes])
     forms = _forms(form)
     for f in files:
+        if is_container(f):         # a mail or zip that held no workbook
+            result.skipped.append((received_as(f), describe(f)))
+            continue
         try:
             tables = read_tables(f, forms)
         except WorkbookError as exc:
-            result.skipped.append((str(f), str(exc)))
+            result.skipped.append((received_as(f), str(exc)))
             continue
         except Exception as exc:  # one strange file never stops a province's export
-            result.skipped.append((str(f), f"Lỗi không mong đợi khi đọc tệp ({type(exc).__name__}); tệp được bỏ qua."))
+            result.skipped.append((received_as(f), f"Lỗi không mong đợi khi đọc tệp ({type(exc).__name__}); tệp được "
+                                                   "bỏ qua."))
             continue
         if not tables:
-            result.skipped.append((str(f), "Không tìm thấy biểu nào đã biết trong tệp."))
+            result.skipped.append((received_as(f), "Không tìm thấy biểu nào đã biết trong tệp."))
             continue
-        tables = [t for t in tables if any(kind == "unit" for _, kind, _, _ in t.rows)]
+        tables = [t for t in tables if any(kind == "unit" for _, kind, _, _ in t.rows) and not _blank(t)]
         if not tables:
-            result.skipped.append((str(f), "Biểu trống: chưa có số liệu của đơn vị nào."))
+            result.skipped.append((received_as(f), "Biểu trống: chưa có số liệu của đơn vị nào."))
             continue
         result.files += 1
         result.tables += len(tables)
         for t in tables:
+            t.source = received_as(f)
             result.records += long_records(t)
+    result.records = _one_spelling(result.records)
     return result
+
+
+def _blank(t: TableRead) -> bool:
+    """An unfilled template (made by the tool or by hand): no input figure other than 0 in any row,
+    its formulas giving only zeros — never exported as a table of zeros."""
+    from ..forms.formulas import row_expr
+
+    inputs = [c.number for c in t.form.columns if c.is_number and row_expr(c) is None]
+    return all(not values.get(n) for _, _, _, values in t.rows for n in inputs)
+
+
+def _one_spelling(records: list[tuple]) -> list[tuple]:
+    """One spelling per unit: names that fold alike at one level ('Hoà Bình', 'Hòa Bình', 'HÒA BÌNH';
+    'TT Văn Quan', 'Thị trấn Văn Quan') take the most frequent spelling, then the new tone placement,
+    then the first in Vietnamese order."""
+    from ..core.names import collation_key, new_tone_placement
+    from .inbox import unit_key
+
+    at = LONG_COLUMNS.index("unit"), LONG_COLUMNS.index("level")
+    spellings: dict[tuple, Counter] = {}
+    for r in records:
+        if r[at[0]]:
+            spellings.setdefault((r[at[1]], unit_key(r[at[0]])), Counter())[r[at[0]]] += 1
+    best = {k: min(c, key=lambda name: (-c[name], new_tone_placement(name) != name, collation_key(name)))
+            for k, c in spellings.items()}
+    out = []
+    for r in records:
+        name = best.get((r[at[1]], unit_key(r[at[0]]))) if r[at[0]] else None
+        out.append(r if name in (None, r[at[0]]) else r[:at[0]] + (name,) + r[at[0] + 1:])
+    return out
 
 
 def long_frame(records: list[tuple]):

@@ -17,12 +17,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..engines.file import SUFFIXES
-from ..engines.mail import CONTAINERS, expand_all, origin
+from ..engines.mail import CONTAINERS, expand_all, is_junk, origin
 
 _PREFIXES = ("uy ban nhan dan ", "ubnd ", "thi tran ", "thi xa ", "thanh pho ", "phuong ", "huyen ", "tinh ",
              "xa ", "tt ", "tp ", "tx ")
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
-_ADMIN = re.compile(r"(?:ubnd|ủy ban nhân dân|uỷ ban nhân dân)?\s*\b(xã|phường|thị trấn|huyện|thị xã|thành phố|tỉnh)"
+_ADMIN = re.compile(r"(?:ubnd|ủy ban nhân dân|uỷ ban nhân dân)?\s*\b(xã|phường|thị trấn|huyện|quận|thị xã|thành phố|tỉnh)"
                     r"\s+(?!hội chủ nghĩa)([^\n,;()/]+)", re.IGNORECASE)
 
 
@@ -62,6 +62,15 @@ _LEVELS = {"xa": "xa", "phuong": "phuong", "thi tran": "thi tran", "tt": "thi tr
            "thi xa": "thi xa", "tx": "thi xa", "thanh pho": "thanh pho", "tp": "thanh pho", "tinh": "tinh"}
 
 
+_NUMBER = re.compile(r"[0-9 ]+")
+
+
+def is_number_name(name: object) -> bool:
+    """'3', '10': a name that is only a number names no unit by itself — "Phường 3" does, and a bare 3
+    in a text is far more often a date, a row number or a count."""
+    return bool(_NUMBER.fullmatch(fold(name)))
+
+
 def named_units(text: str, units: list[str]) -> list[str]:
     """The listed units a text names. A name inside a longer named one does not count ('Văn Quan' in
     'thị trấn Văn Quan' when both are listed), nor a name after another level's word ('huyện Văn
@@ -72,7 +81,10 @@ def named_units(text: str, units: list[str]) -> list[str]:
     for key, full, level, u in _keyed(tuple(units)):
         if not key:
             continue
-        for needle in dict.fromkeys((full, key)):      # the listed name with its level word, then without
+        numbered = bool(_NUMBER.fullmatch(key))     # "Phường 10" is named only with its level word, never a bare 10
+        if numbered and (not level or full == key):
+            continue
+        for needle in dict.fromkeys((full,) if numbered else (full, key)):   # the name with its level word, then without
             start = hay.find(f" {needle} ")
             while start >= 0:
                 before = hay[:start + 1]
@@ -102,6 +114,30 @@ def match_unit(texts: list[str], units: list[str]) -> tuple[str | None, list[str
     return None, candidates
 
 
+def tie_unit(src: "Source", units: list[str]) -> tuple[str | None, list[str], tuple[str, str, str] | None]:
+    """(unit, candidates, conflict) of a received file against the units list: by its titles, then
+    its sheet names and file name, then the mail that brought it (sender, subject). A file whose
+    title names one listed unit while its file or sheet name names another (a commune that reused
+    its neighbour's workbook, or sent its own under an old title) is not decided: `conflict` is
+    (the title's unit, the name's unit, 'tên tệp' or 'tên trang')."""
+    if src.parts:
+        titles, names = [p.title for p in src.parts], [(p.sheet, "tên trang") for p in src.parts]
+    else:
+        titles, names = src.texts[:-1], []
+    names += [(t, "tên tệp") for t in src.texts[-1:]]
+    unit, candidates = match_unit(titles, units)
+    if unit is not None:
+        for text, where in names:
+            found = named_units(text, units)
+            if len(found) == 1 and found[0] != unit:
+                return None, [], (unit, found[0], where)
+        return unit, [], None
+    if candidates:         # a merged commune's title naming three former ones: a file name does not pick one
+        return None, candidates, None
+    unit, candidates = match_unit([t for t, _ in names] + mail_texts(src.path), units)
+    return unit, candidates, None
+
+
 def find_unit(texts: list[str], units: list[str]) -> str | None:
     """The listed unit named in the texts; None when none, or only ambiguously, is named."""
     return match_unit(texts, units)[0]
@@ -123,14 +159,39 @@ def admin_name(text: str) -> tuple[str, str] | None:
     return m.group(1).lower(), (name.title() if name.isupper() else name)
 
 
+# Levels whose name alone is ambiguous: a township is usually named like its district
+# ("Thị trấn Văn Quan" in huyện Văn Quan), a town or city like the district it once was.
+_KEEP_LEVEL = ("thị trấn", "thị xã", "thành phố")
+
+
+def unit_label(level: str, name: str) -> str:
+    """The unit as a row of a table names it: 'Yên Phúc' for a commune, but 'Thị trấn Văn Quan' and
+    'Phường 10', where the name alone would be taken for the district or for a bare number."""
+    if level in _KEEP_LEVEL or is_number_name(name):
+        return f"{level[:1].upper()}{level[1:]} {name}"
+    return name
+
+
 def guess_unit(texts: list[str]) -> str | None:
-    """Without a units list: 'UBND xã Yên Phúc' → 'Yên Phúc' (from the titles and sheet names,
-    not the file name)."""
+    """Without a units list: 'UBND xã Yên Phúc' → 'Yên Phúc', 'UBND THỊ TRẤN VĂN QUAN' → 'Thị trấn
+    Văn Quan' (unit_label), from the titles and sheet names, not the file name (the last text)."""
     for text in texts[:-1]:
         found = admin_name(text)
         if found:
-            return found[1]
+            return unit_label(*found)
     return None
+
+
+def mail_texts(path: str) -> list[str]:
+    """What the mail that brought a file says about whose it is: the sender's name ('UBND xã Hữu Lễ')
+    and the subject; [] for a file not received by mail."""
+    from email.utils import parseaddr
+
+    o = origin(path)
+    if o is None:
+        return []
+    name = parseaddr(o.sender or "")[0] or (o.sender if o.sender and "@" not in o.sender else "")
+    return [t for t in (name, o.subject) if t]
 
 
 def clean_file_name(path: Path) -> str:
@@ -151,7 +212,7 @@ def collect(paths: list[Path]) -> tuple[list[Path], list[str]]:
                 notes.append(f"Không có quyền đọc thư mục '{p}'.")
                 continue
             for f in entries:
-                if f.is_file() and f.suffix.lower() in SUFFIXES + CONTAINERS and not f.name.startswith(("~$", ".~")):
+                if f.is_file() and f.suffix.lower() in SUFFIXES + CONTAINERS and not is_junk(str(f.relative_to(p))):
                     files.append(f)
         elif p.is_file():
             files.append(p)
@@ -164,9 +225,10 @@ _CORE_MODIFIED = re.compile(r"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>"
 _ODF_DATE = re.compile(r"<dc:date>([^<]+)</dc:date>")
 # Which time ranked a received version, said plainly ("Nguồn" prints it), and where in the file it was read.
 SAVED_FROM = {"core": "thời điểm lưu trong tệp", "meta": "thời điểm lưu trong tệp",
-              "ole": "thời điểm lưu trong tệp", "file": "giờ của tệp trên máy"}
+              "ole": "thời điểm lưu trong tệp", "mail": "ngày gửi thư", "file": "giờ của tệp trên máy"}
 SAVED_PART = {"core": "docProps/core.xml (modified)", "meta": "meta.xml (dc:date)",
-              "ole": "SummaryInformation (lưu lần cuối)", "file": "giờ sửa tệp trên máy (tệp không ghi thời điểm lưu)"}
+              "ole": "SummaryInformation (lưu lần cuối)", "mail": "dòng Date của thư (thư không kèm biểu)",
+              "file": "giờ sửa tệp trên máy (tệp không ghi thời điểm lưu)"}
 
 
 def _iso_time(text: str) -> datetime | None:
@@ -220,6 +282,18 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+@dataclass(frozen=True)
+class Suspect:
+    """A cell of a unit's own rows that its validation names as the likely wrong one ('likely-culprit')."""
+    number: str              # the form's column number
+    row: int
+    cell: str                # 'D11'
+    label: str               # the row's name ('Thôn Pác Giáo')
+    actual: float
+    expected: float          # the value that would make the cells that follow from it right
+    follows: tuple[str, ...] = ()
+
+
 @dataclass
 class Part:
     """One table found in a received workbook, summarised (small and picklable)."""
@@ -239,6 +313,17 @@ class Part:
     warnings: int = 0
     error_notes: list[str] = field(default_factory=list)   # the first error-level findings
     coverage: tuple[int, int] | None = None  # a consolidated table that covers x of y units
+    suspects: list[Suspect] = field(default_factory=list)   # likely-wrong cells in the unit's own rows
+    blanks: list[tuple[str, str, str]] = field(default_factory=list)   # (column, cell, row name): blank counts
+    mended: dict[str, float | None] | None = None   # the figures with each suspect as its findings say it
+    #                                                 should be, where the unit's own typed total agrees
+
+    @property
+    def figures(self) -> dict[str, float | None]:
+        """The figures that go upward: the sums of the unit's rows, or where a cell of those rows is
+        named as the likely culprit and the unit's typed total agrees with the mended sum, that sum
+        (README "Tổng hợp": which figure goes upward)."""
+        return self.mended if self.mended is not None else self.values
 
 
 @dataclass
@@ -258,6 +343,9 @@ class Source:
     verdict: str = ""                       # set by consolidation: why this file is (not) used
     checked: str | None = None              # checked before sending? (write/stamp.py verdict)
     ambiguous: list[str] = field(default_factory=list)   # listed units a title named together (set by consolidation)
+    conflict: tuple[str, str, str] | None = None   # title's unit, file/sheet name's unit, which name (consolidation)
+    twins: list[Part] = field(default_factory=list)  # other tables of the same year, other figures (consolidation)
+    why: str = ""                           # why `part` was taken among several tables of the year
 
     @property
     def name(self) -> str:
@@ -393,4 +481,42 @@ def read_part(grid, table) -> Part:
             typed, got = total.get(c.number), part.values.get(c.number)
             if is_summed(c) and typed is not None and got is not None and abs(typed - got) > 1e-6:
                 part.mismatches.append((c.number, typed, got))
+    if part.summed:
+        _doubts(part, grid, table, findings, {r: rows[r] for r in filled}, total)
     return part
+
+
+def _doubts(part: Part, grid, table, findings, rows: dict[int, dict], total: dict) -> None:
+    """What makes a summed unit's figures doubtful, cell by cell: the cells of its rows its own
+    validation names as the likely culprits (and, where the typed total agrees, the mended figures),
+    and the count cells left blank in rows that are otherwise filled (a blank is not a 0)."""
+    from ..core.coords import column_letter
+    from ..forms.formulas import compute_total, is_summed
+
+    form = table.form
+    number_of = {col: n for n, col in table.columns.items()}
+    counts = [c.number for c in form.columns if is_summed(c) and c.number in table.columns]
+    label_col = table.columns.get(form.unit_column.number)
+
+    def label(row: int) -> str:
+        value = grid.value(row, label_col) if label_col else None
+        return " ".join(str(value).split()) if value not in (None, "") else f"dòng {row}"
+
+    for f in findings:
+        n = number_of.get(f.col)
+        if (f.rule == "likely-culprit" and f.row in rows and n in counts and isinstance(f.expected, (int, float))
+                and isinstance(f.actual, (int, float))):
+            part.suspects.append(Suspect(n, f.row, f.cell, label(f.row), float(f.actual), float(f.expected),
+                                         tuple(f.follows)))
+    for row, values in rows.items():
+        part.blanks += [(n, f"{column_letter(table.columns[n])}{row}", label(row)) for n in counts
+                        if values.get(n) is None]
+    mismatched = {n: typed for n, typed, _ in part.mismatches}
+    fixes = [s for s in part.suspects if s.number in mismatched]
+    if fixes:
+        mended = {r: dict(v) for r, v in rows.items()}
+        for s in fixes:
+            mended[s.row][s.number] = s.expected
+        figures = compute_total(form, list(mended.values()), typed=total)
+        if all(abs((figures.get(s.number) or 0.0) - mismatched[s.number]) < 1e-6 for s in fixes):
+            part.mended = figures

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..core.findings import CATALOGUE, Finding
 from ..forms.formulas import row_expr
-from .validate import FileResult, SheetResult
+from .validate import FileResult, SheetResult, tool_sheet
 
 
 def reconcile(upper: Path, paths: list[Path], *, progress: bool = False) -> list[FileResult]:
@@ -25,9 +25,12 @@ def reconcile(upper: Path, paths: list[Path], *, progress: bool = False) -> list
         return [FileResult(str(upper), "unreadable", str(exc))]
     result = FileResult(str(upper), "ok")
     for grid in grids:
+        if tool_sheet(grid):        # "Nguồn", "Tình hình nộp", charts: the tool's own, never "không có biểu"
+            continue
         table = locate(grid)
         if table is None:
-            result.other_sheets.append(grid.name)
+            if not grid.hidden:
+                result.other_sheets.append(grid.name)
             continue
         form, unit_col = table.form, table.columns[table.form.unit_column.number]
         names = {r: str(grid.value(r, unit_col) or "").strip() for r in table.unit_rows}
@@ -46,7 +49,7 @@ def reconcile(upper: Path, paths: list[Path], *, progress: bool = False) -> list
                     continue
                 if c.kind == "rate" and c.of is not None:
                     continue   # a target rate is judged through its count (half-household rule)
-                a, b = mine.get(c.number), src.part.values.get(c.number)
+                a, b = mine.get(c.number), src.part.figures.get(c.number)
                 if a is None and b is None:
                     continue
                 tol = 1e-6 if not c.decimals else 0.5 * 10.0 ** -shown_decimals(a if a is not None else 0.0,
@@ -64,6 +67,10 @@ def reconcile(upper: Path, paths: list[Path], *, progress: bool = False) -> list
 
 def _rows_text(part) -> str:
     """'8' or '8–10 (cộng)': where the unit's figure was read or summed."""
+    if part.mended is not None:     # the unit's own total, which its other cells confirm (consolidate's rule)
+        mended = {n for n, _, _ in part.mismatches}
+        cells = ", ".join(s.cell for s in part.suspects if s.number in mended)
+        return f"{part.total_row} (dòng Cộng; ô {cells} có lẽ ghi sai)"
     if part.summed:
         return f"{part.rows[0]}–{part.rows[-1]} (cộng các dòng)"
     return ", ".join(map(str, part.rows))

@@ -10,6 +10,7 @@ Nothing is ever sent from here and no password is involved.
 """
 from __future__ import annotations
 
+import json
 import re
 import sys
 import unicodedata
@@ -36,6 +37,7 @@ class Copy:
     unit: str
     form_name: str
     sender: str = ""         # who sends, as an office writes it: "UBND xã Yên Phúc" (from the table's title)
+    choice: str = ""         # which table is sent, when the workbook holds several years' (main_table)
 
     @property
     def subject(self) -> str:
@@ -44,10 +46,22 @@ class Copy:
     def body(self, to: str | None) -> str:
         s = self.stamp
         when = s.checked_at.strftime("%d/%m/%Y %H:%M")
-        return (f"Kính gửi {to or '……'},\n\n"
-                f"{self.sender or self.unit} gửi {self.form_name} năm {self.year} (tệp đính kèm: {self.path.name}).\n"
+        return (f"Kính gửi {greeting(to)},\n\n"
+                f"{self.sender or self.unit} gửi {self.form_name} năm {self.year} (tệp đính kèm: {self.path.name})."
+                + (f" {self.choice}" if self.choice else "") + "\n"
                 f"Biểu đã được kiểm tra bằng giamngheo {s.version} lúc {when}: {s.errors} lỗi, "
                 f"{s.warnings} cảnh báo, {s.notes} lưu ý.\n\nTrân trọng.\n")
+
+
+def greeting(to: str | None) -> str:
+    """Whom the draft greets: the recipients' display names ('Phòng LĐ-TB&XH huyện Văn Quan'), never a
+    bare address; a neutral 'Quý cơ quan' when only addresses are given; '……' (to fill in) when none."""
+    if not to:
+        return "……"
+    from email.utils import getaddresses
+
+    names = [name for name, _ in getaddresses([to]) if name.strip()]
+    return ", ".join(names) if names else "Quý cơ quan"
 
 
 def ascii_name(text: str) -> str:
@@ -71,12 +85,30 @@ def check(src: Path) -> tuple[FileResult, list]:
     return result, grids
 
 
+def main_table(result: FileResult, grids: list) -> tuple[object, object, int | None, str]:
+    """The table that goes upward, as consolidation takes it: of the workbook's tables, the latest
+    year's (core.years: title, sheet name, header), the first of equals. Returns its SheetResult,
+    its grid, its year and, when the workbook holds tables of several years, a sentence saying
+    which one is sent ('' otherwise)."""
+    from .inbox import year_of
+
+    by_name = {g.name: g for g in grids}
+    tables = [(s, by_name[s.name], year_of(by_name[s.name], s.table)[0]) for s in result.sheets]
+    chosen = max(tables, key=lambda t: (t[2] or 0, -tables.index(t)))
+    years = sorted({t[2] for t in tables if t[2]})
+    choice = ""
+    if len(years) > 1:
+        choice = ("Tệp có biểu " + ", ".join(f"năm {y} (trang " + ", ".join(f"'{t[0].name}'" for t in tables
+                                                                            if t[2] == y) + ")" for y in years)
+                  + f": gửi lên là biểu năm {chosen[2]}, trang '{chosen[0].name}'.")
+    return chosen[0], chosen[1], chosen[2], choice
+
+
 def _title_text(result: FileResult, grids: list, *, header: bool = True) -> tuple[str, object]:
-    """The text above the first table (its title, and with `header` its column headers; one line per
-    cell) and its sheet."""
-    first = result.sheets[0]
-    grid = next(g for g in grids if g.name == first.name)
-    last = first.table.numbering_row if header else first.table.header_top
+    """The text above the table that is sent (its title, and with `header` its column headers; one
+    line per cell) and its sheet."""
+    sheet, grid, _, _ = main_table(result, grids)
+    last = sheet.table.numbering_row if header else sheet.table.header_top
     return "\n".join(str(grid.value(r, c)) for r in range(1, last)
                      for c in range(1, grid.ncols + 1) if isinstance(grid.value(r, c), str)), grid
 
@@ -85,9 +117,9 @@ def _year_and_unit(src: Path, result: FileResult, grids: list) -> tuple[str, str
     from .inbox import clean_file_name, guess_unit
 
     above, grid = _title_text(result, grids)
-    year = re.search(r"\b(?:19|20)\d\d\b", above)
+    year = main_table(result, grids)[2]
     unit = guess_unit([above, grid.name, clean_file_name(src)]) or clean_file_name(src)
-    return (year.group(0) if year else str(datetime.now().year)), unit
+    return str(year or datetime.now().year), unit
 
 
 def sender_name(result: FileResult, grids: list) -> str:
@@ -105,7 +137,8 @@ def sender_name(result: FileResult, grids: list) -> str:
 def copy_name(src: Path, checked: tuple[FileResult, list]) -> str:
     """`<năm>_<mẫu biểu>_<đơn vị>.xlsx`, ASCII: '2021_du-kien-giam-ngheo_Yen_Phuc.xlsx'."""
     year, unit = _year_and_unit(Path(src), *checked)
-    return f"{year}_{checked[0].sheets[0].table.form.id}_{ascii_name(unit)}{Path(src).suffix.lower()}"
+    form = main_table(*checked)[0].table.form
+    return f"{year}_{form.id}_{ascii_name(unit)}{Path(src).suffix.lower()}"
 
 
 def make_copy(src: Path, out_dir: Path, *, force: bool = False, checked: tuple[FileResult, list] | None = None) -> Copy:
@@ -132,7 +165,8 @@ def make_copy(src: Path, out_dir: Path, *, force: bool = False, checked: tuple[F
     clear_workbook(wb)
     stamps.apply(wb, stamp)
     save_copy(wb, src, out, force, cached_values.from_grids(grids))
-    return Copy(out, stamp, result, year, unit, result.sheets[0].table.form.name, sender_name(result, grids))
+    sheet, _, _, choice = main_table(result, grids)
+    return Copy(out, stamp, result, year, unit, sheet.table.form.name, sender_name(result, grids), choice)
 
 
 # ---------------------------------------------------------------- the recipient, set once
@@ -143,11 +177,36 @@ def config_path() -> Path:
 
 
 def check_addresses(text: str) -> str:
-    parts = [p.strip() for p in re.split(r"[,;]", text) if p.strip()]
-    bad = [p for p in parts if not _ADDRESS.match(p)]
-    if not parts or bad:
-        raise UsageError(f"Địa chỉ thư không hợp lệ: '{text}'.")
-    return ", ".join(parts)
+    """The recipients as one To header: plain addresses or RFC 5322 ones with a display name
+    ('Phòng LĐTBXH <phong@…>', '"Phòng LĐ-TB&XH, huyện" <phong@…>'), separated by ',' or ';'."""
+    from email.headerregistry import Address
+    from email.utils import getaddresses
+
+    pieces = [p for p in _split_addresses(text) if p.strip()]
+    pairs = [getaddresses([p]) for p in pieces]
+    bad = [p for p, got in zip(pieces, pairs) if len(got) != 1 or not _ADDRESS.match(got[0][1])]
+    if not pieces or bad:
+        raise UsageError(f"Địa chỉ thư không hợp lệ: '{', '.join(bad) or text}'. Hãy ghi dạng "
+                         "ten@coquan.gov.vn hoặc Tên cơ quan <ten@coquan.gov.vn>.")
+    return ", ".join(str(Address(display_name=name, addr_spec=addr)) if name else addr for (name, addr), in pairs)
+
+
+def _split_addresses(text: str) -> list[str]:
+    """Split at ',' and ';' outside quotes and angle brackets."""
+    out, current, quoted, angle = [], "", False, False
+    for ch in text:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == "<" and not quoted:
+            angle = True
+        elif ch == ">" and not quoted:
+            angle = False
+        if ch in ",;" and not quoted and not angle:
+            out.append(current)
+            current = ""
+        else:
+            current += ch
+    return out + [current]
 
 
 def recipient() -> str | None:
@@ -172,9 +231,9 @@ def remember(to: str) -> Path:
     to = check_addresses(to)
     path = config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_output(path, force=True) as tmp:
+    with atomic_output(path, force=True) as tmp:       # a TOML basic string: JSON's escapes are TOML's
         tmp.write_text("# Địa chỉ nhận biểu gửi lên (giamngheo send, nút Gửi lên)\n"
-                       f'to = "{to}"\n', encoding="utf-8")
+                       f"to = {json.dumps(to, ensure_ascii=False)}\n", encoding="utf-8")
     return path
 
 
@@ -234,6 +293,8 @@ def run_send(src: Path, *, to: str | None = None, output: Path | None = None, fo
     copy = make_copy(Path(src), out_dir, force=force, checked=checked)
     mail = write_draft(copy, to, draft_path, force=force)
     s = copy.stamp
+    if copy.choice:
+        print(copy.choice)
     print(f"Đã kiểm tra: {s.errors} lỗi, {s.warnings} cảnh báo, {s.notes} lưu ý.")
     print(f"Bản gửi (sạch, có dấu kiểm tra): '{copy.path}'.")
     print(f"Thư nháp: '{mail}' (mở bằng Outlook hoặc Thunderbird, xem lại rồi bấm Gửi)"

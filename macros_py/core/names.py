@@ -15,6 +15,11 @@ _SPACES = re.compile(r"\s+")
 _OLD_PLACEMENT = re.compile(r"([ou])([aey])([" + _TONES + r"])(?![^\W\d_])", re.IGNORECASE)
 
 
+def new_tone_placement(name: str) -> str:
+    """The name as typed, case kept, in NFC with the new tone placement ('Hoà Bình' → 'Hòa Bình')."""
+    return unicodedata.normalize("NFC", _OLD_PLACEMENT.sub(r"\1\3\2", unicodedata.normalize("NFD", name)))
+
+
 def normalize_name(name: object) -> str:
     """The comparison key of a unit name: NFC, new tone placement, lower case, single spaces."""
     text = _SPACES.sub(" ", str(name or "")).strip()
@@ -30,17 +35,25 @@ _ALPHABET = {ch: i for i, ch in enumerate("aăâbcdđeêfghijklmnoôơpqrstuưvw
 _TONE_ORDER = {"": 0, "\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
 
 
+_NUMBERS = re.compile(r"(\d+)")
+
+
 def collation_key(name: object) -> tuple:
     """Sort key of a name in Vietnamese order, case, Unicode form and tone placement aside
-    ('An Sơn' < 'Ân Hội' < 'Bình Phúc' < 'Đồng Giáp' < 'Hoà Bình')."""
+    ('An Sơn' < 'Ân Hội' < 'Bình Phúc' < 'Đồng Giáp' < 'Hoà Bình'), numbers by their value
+    ('Phường 2' < 'Phường 10')."""
     letters, tones = [], []
-    for ch in normalize_name(name):
-        base = unicodedata.normalize("NFD", ch)
-        tone = next((m for m in base if m in _TONES), "")
-        letter = unicodedata.normalize("NFC", base.replace(tone, "") if tone else base)
-        if letter in _ALPHABET:
-            letters.append((1, _ALPHABET[letter], ""))
-        else:   # digits, spaces, punctuation before letters, by code point
-            letters.append((0, 0, letter))
-        tones.append(_TONE_ORDER.get(tone, 0))
+    for i, piece in enumerate(_NUMBERS.split(normalize_name(name))):
+        if i % 2:       # a number, whole: after spaces and punctuation, before letters
+            letters.append((1, int(piece), ""))
+            continue
+        for ch in piece:
+            base = unicodedata.normalize("NFD", ch)
+            tone = next((m for m in base if m in _TONES), "")
+            letter = unicodedata.normalize("NFC", base.replace(tone, "") if tone else base)
+            if letter in _ALPHABET:
+                letters.append((2, _ALPHABET[letter], ""))
+            else:   # spaces, punctuation before numbers and letters, by code point
+                letters.append((0, 0, letter))
+            tones.append(_TONE_ORDER.get(tone, 0))
     return tuple(letters), tuple(tones)

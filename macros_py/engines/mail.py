@@ -53,13 +53,33 @@ _workdir: list[Path] = []
 _numbers = itertools.count(1)
 
 
+def is_junk(name: str) -> bool:
+    """Files no officer sent: macOS's resource forks in zips ('__MACOSX/…', AppleDouble '._bieu.xlsx'),
+    Office and LibreOffice lock files ('~$bieu.xlsx', '.~lock.bieu.xlsx#'), Windows' Thumbs.db."""
+    parts = name.replace("\\", "/").split("/")
+    return "__MACOSX" in parts[:-1] or parts[-1].startswith(("._", "~$", ".~")) \
+        or parts[-1].lower() in ("thumbs.db", ".ds_store")
+
+
 def is_container(path: Path) -> bool:
     return Path(path).suffix.lower() in CONTAINERS
 
 
+def is_mail(path: Path) -> bool:
+    return Path(path).suffix.lower() in MAIL_SUFFIXES
+
+
 def origin(path: str | Path) -> Origin | None:
-    """The origin of a file `expand` extracted in this process; None for a file received as such."""
+    """The origin of a file `expand` extracted in this process (or of a received mail that held no
+    workbook: its own sender, date and subject); None for a file received as such."""
     return _origins.get(str(path))
+
+
+def received_as(path: str | Path) -> str:
+    """A file as it was received: 'hop_thu/thu.eml › bieu.xlsx' for a workbook taken out of a mail or
+    zip (its temporary copy is gone when the run ends), else the path itself."""
+    o = origin(path)
+    return " › ".join((o.received,) + o.chain[1:]) if o else str(path)
 
 
 def _root() -> Path:
@@ -95,6 +115,9 @@ def expand(path: Path) -> tuple[list[Path], list[str]]:
         walk.problems.append(f"Không đọc được '{path.name}' ({type(exc).__name__}).")
     if not walk.found:
         _empty[str(path)] = walk.describe()
+        if walk.first is not None:      # a mail without a workbook is still someone's mail: say whose, when
+            m = walk.first
+            _origins[str(path)] = Origin(str(path), (path.name,), m.sender, m.date, m.subject)
     return walk.found, walk.problems
 
 
@@ -144,6 +167,8 @@ class _Walk:
 
     def container(self, name: str, data: bytes, chain: tuple[str, ...], meta: _Meta | None, depth: int) -> None:
         suffix = Path(name).suffix.lower()
+        if is_junk(name):
+            return
         if depth > MAX_DEPTH:
             self.problems.append(f"'{name}' lồng quá sâu; bỏ qua.")
         elif suffix == ".eml":
@@ -268,7 +293,7 @@ class _Walk:
             check_package(staged)              # the workbook limits: unpacked size and ratio
             with zipfile.ZipFile(staged) as z:
                 for info in z.infolist():
-                    if info.is_dir():
+                    if info.is_dir() or is_junk(_entry_name(info, whole=True)):
                         continue
                     entry = _entry_name(info)
                     if info.flag_bits & 0x1:
@@ -284,15 +309,17 @@ class _Walk:
             self.problems.append(f"Tệp nén '{name}' bị hỏng ({type(exc).__name__}).")
 
 
-def _entry_name(info) -> str:
-    """Names in zips made by Windows without the UTF-8 flag: try UTF-8 before cp437's mojibake."""
+def _entry_name(info, whole: bool = False) -> str:
+    """Names in zips made by Windows without the UTF-8 flag: try UTF-8 before cp437's mojibake.
+    The file's own name, or with `whole` its path inside the zip."""
     name = info.filename
     if not info.flag_bits & 0x800:
         try:
             name = name.encode("cp437").decode("utf-8")
         except (UnicodeEncodeError, UnicodeDecodeError):
             pass
-    return name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = name.replace("\\", "/")
+    return name if whole else name.rsplit("/", 1)[-1]
 
 
 def _clean(text: object) -> str | None:

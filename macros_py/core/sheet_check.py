@@ -17,6 +17,7 @@ from typing import Any, Callable
 from ..forms import formulas, notation
 from ..forms.spec import Column
 from .findings import CATALOGUE, Finding
+from .cell_numbers import ABSENT, CellNumbers
 from .grid import Grid
 from .numbers import format_vi, parse_number, shown_decimals
 from .percent import PERCENT, from_stored, is_percent_format, percent_columns
@@ -32,7 +33,6 @@ class SheetCheck:
 
     def __init__(self, grid: Grid, table: Table):
         self.grid, self.table, self.form = grid, table, table.form
-        self.numbers: dict[Cell, float | None] = {}
         self.text_numbers: dict[Cell, tuple[str, str, int]] = {}   # cell → (raw text, how read, decimals)
         self.findings: list[Finding] = []
         self._decimals: dict[Cell, int] = {}
@@ -41,6 +41,7 @@ class SheetCheck:
         if table.total_row is not None:
             self.totals.append((table.total_row, table.unit_rows, "Cộng"))
         self.rows = table.data_rows + ([table.total_row] if table.total_row else [])
+        self.numbers = CellNumbers(min(self.rows, default=1), max(self.rows, default=0))
         self.children = {row: kids for row, kids, _ in self.totals}
         self.parents: dict[int, list[int]] = {}
         for row, kids, _ in self.totals:
@@ -268,25 +269,52 @@ def _order(form, total: bool) -> dict[str, int]:
 def read_cells(check: SheetCheck) -> None:
     """The number in every numeric cell, in percent points; formula cells that have no cached value
     are computed; formula cells spoiled by number text are explained by it."""
-    values, numbers, texts = check.grid.values, check.numbers, check.text_numbers
-    spec = [(check.table.columns[c.number], c.kind == "count") for c in check.columns]
-    for row in check.rows:
-        line = values[row - 1] if row <= len(values) else ()
-        width = len(line)
-        for col, whole in spec:
-            raw = line[col - 1] if col <= width else None
-            if isinstance(raw, float) or (isinstance(raw, int) and not isinstance(raw, bool)):
-                numbers[(row, col)] = float(raw) if math.isfinite(raw) else None
-            elif isinstance(raw, str) and raw:
-                parsed = parse_number(raw, whole=whole)
-                if parsed:
-                    numbers[(row, col)] = parsed.value
-                    texts[(row, col)] = (raw, parsed.how, parsed.decimals)
+    rows = sorted(check.rows)
+    blanks = [cell for c in check.columns
+              for cell in _read_column(check, rows, check.table.columns[c.number], c.kind == "count")]
     _read_percent(check)
-    _fill_uncached(check)
+    _fill_uncached(check, blanks)
     _explain_problem_inputs(check)
     if not check.grid.knows_formulas:
         _infer_formulas(check)
+
+
+def raw_column(grid: Grid, rows: list[int], col: int) -> list[Any]:
+    """The stored values of one column at the given rows ('' or None where empty), in one pass."""
+    values, i = grid.values, col - 1
+    lines = [values[r - 1] if r <= len(values) else () for r in rows]
+    if all(len(line) > i for line in lines):
+        return [line[i] for line in lines]
+    return [line[i] if len(line) > i else None for line in lines]
+
+
+def _read_column(check: SheetCheck, rows: list[int], col: int, whole: bool) -> list[Cell]:
+    """One column's numbers at the (sorted) rows: floats taken as they are (the grid's own
+    objects), ints as floats, number text read as meant (remembered in text_numbers), anything
+    else left out. Returns the empty cells."""
+    numbers, blanks = check.numbers, []
+    raws = raw_column(check.grid, rows, col)
+    found = [v if v.__class__ is float else ABSENT for v in raws]
+    if not math.isfinite(sum(v for v in found if v is not ABSENT)):
+        found = [None if v is not ABSENT and not math.isfinite(v) else v for v in found]
+    for i in [i for i, v in enumerate(raws) if v.__class__ is not float]:
+        raw = raws[i]
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):      # ints, float subclasses
+            found[i] = float(raw) if math.isfinite(raw) else None
+        elif isinstance(raw, str) and raw:
+            parsed = parse_number(raw, whole=whole)
+            if parsed:
+                found[i] = parsed.value
+                check.text_numbers[(rows[i], col)] = (raw, parsed.how, parsed.decimals)
+        elif raw is None or raw == "":
+            blanks.append((rows[i], col))
+    if len(rows) == numbers.span:         # the rows are first..last without a gap: the list is the column
+        numbers.columns[col] = found
+    else:
+        column, first = numbers.column(col), numbers.first
+        for row, v in zip(rows, found):
+            column[row - first] = v
+    return blanks
 
 
 def _infer_formulas(check: SheetCheck) -> None:
@@ -340,15 +368,10 @@ def _read_percent(check: SheetCheck) -> None:
             numbers[cell] = from_stored(numbers[cell], scale)
 
 
-def _fill_uncached(check: SheetCheck) -> None:
+def _fill_uncached(check: SheetCheck, blanks: list[Cell]) -> None:
     """Formula cells written by tools that store no result: compute them as the form does."""
-    numeric = {check.table.columns[c.number] for c in check.columns}
-    todo = [cell for cell in check.grid.formula_cells()
-            if cell[1] in numeric and check.raw(cell) is None and cell not in check.grid.errors]
-    if not todo:
-        return
-    rows = set(check.rows)
-    todo = [cell for cell in todo if cell[0] in rows]
+    grid = check.grid
+    todo = [cell for cell in blanks if grid.has_formula(*cell) and cell not in grid.errors]
     for cell in sorted(todo, key=check._order_key):
         check.numbers[cell] = check.recompute(cell, check.numbers.get)
 

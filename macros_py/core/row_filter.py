@@ -32,7 +32,7 @@ from .sheet_check import SheetCheck
 
 NAN = float("nan")
 TINY = 1e-9          # "equal within noise": far inside every rule's tolerance (NOISE is 1e-7)
-HOLDS = 1e-10        # "holds no more decimals than": stricter than SheetCheck.decimals' 1e-9
+HOLDS = 1e-10        # "holds no more decimals than": stricter than SheetCheck.decimals' 1e-9 × max(1, |x|)
 
 
 class ColumnView:
@@ -86,7 +86,7 @@ def _formula_condition(rule: FormulaRule, expr: notation.Expr, k: int) -> str:
     places = rule.column.decimals
     scale, half = 10.0 ** places, 0.5 * 10.0 ** -places + TINY     # a tie (9.375 → 9.38) is ROUND's too
     return (f"(abs(d{k} := {t} - {e}) <= {TINY!r} or (abs(d{k}) <= {half!r} and "
-            f"min(f{k} := ({t} * {scale!r}) % 1.0, 1.0 - f{k}) <= {HOLDS!r} * max(1.0, abs({t} * {scale!r}))))")
+            f"((f{k} := ({t} * {scale!r}) % 1.0) <= {HOLDS!r} or f{k} >= {1.0 - HOLDS!r})))")
 
 
 _COMPARE = {"<=": "<=", ">=": ">=", "<": "<", ">": ">", "=": "=="}
@@ -145,17 +145,28 @@ def broken_constraints(check: SheetCheck, rules: Rules, view: ColumnView | None 
     look, first, broken = check.numbers.get, view.first, []
     for row in check.rows:
         specific = rules.total.get(row)
-        if specific is not None:
-            for rule in specific + rules.every:
-                if type(rule) is SumRule and _sum_certain(rule, row, view):
-                    continue
-                if not rule.holds(row, look):
+        if specific is not None:        # a (sub)total row: rule by rule, the uncertain ones exactly
+            every = [(rule, False) for rule in specific] + [(rule, True) for rule in rules.every]
+            for k, (rule, unit) in enumerate(every):
+                if not _certain_at(rule, k, unit, row, view) and not rule.holds(row, look):
                     broken.append(Constraint(rule, row))
         elif flagged is None or row - first in flagged:
             broken += [Constraint(rule, row) for rule in rules.unit + rules.every if not rule.holds(row, look)]
         elif unknown:
             broken += [Constraint(rule, row) for rule in unknown if not rule.holds(row, look)]
     return broken
+
+
+def _certain_at(rule: RowRule, k: int, unit: bool, row: int, view: ColumnView) -> bool:
+    """Does the rule certainly hold at this one row?"""
+    if type(rule) is SumRule:
+        return _sum_certain(rule, row, view)
+    condition = _condition(rule, k, unit)
+    i = row - view.first
+    if condition is None or not 0 <= i < view.span:
+        return False
+    cols = tuple(sorted(view.columns))
+    return not _compile(cols, condition)(*([view.columns[c][i]] for c in cols))
 
 
 def _sum_certain(rule: SumRule, row: int, view: ColumnView) -> bool:
@@ -213,13 +224,14 @@ def _may_have_typed_formulas(check: SheetCheck) -> bool:
     rows = check.table.unit_rows
     if not rows or rows[-1] > facts.nrows:
         return True
+    contiguous = rows[-1] - rows[0] + 1 == len(rows)
     for c in check.columns:
         if c.formula is None:
             continue
         col = check.table.columns[c.number]
         if col > facts.ncols:
             return True
-        flags = facts.flags[col - 1::facts.ncols]
-        if not all(flags[r - 1] for r in rows):
+        flags = facts.flags[col - 1::facts.ncols]          # this column's flag at every row
+        if 0 in (flags[rows[0] - 1:rows[-1]] if contiguous else bytes(flags[r - 1] for r in rows)):
             return True
     return False

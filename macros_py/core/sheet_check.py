@@ -270,8 +270,10 @@ def read_cells(check: SheetCheck) -> None:
     """The number in every numeric cell, in percent points; formula cells that have no cached value
     are computed; formula cells spoiled by number text are explained by it."""
     rows = sorted(check.rows)
+    columns = raw_columns(check.grid, rows, [check.table.columns[c.number] for c in check.columns])
     blanks = [cell for c in check.columns
-              for cell in _read_column(check, rows, check.table.columns[c.number], c.kind == "count")]
+              for cell in _read_column(check, rows, check.table.columns[c.number], c.kind == "count",
+                                       columns[check.table.columns[c.number]])]
     _read_percent(check)
     _fill_uncached(check, blanks)
     _explain_problem_inputs(check)
@@ -279,25 +281,32 @@ def read_cells(check: SheetCheck) -> None:
         _infer_formulas(check)
 
 
-def raw_column(grid: Grid, rows: list[int], col: int) -> list[Any]:
-    """The stored values of one column at the given rows ('' or None where empty), in one pass."""
-    values, i = grid.values, col - 1
+def raw_columns(grid: Grid, rows: list[int], cols: list[int]) -> dict[int, list[Any]]:
+    """The stored values of the given columns at the given rows ('' or None where empty), the
+    lines transposed at once where they are all as wide (calamine's are)."""
+    values = grid.values
     lines = [values[r - 1] if r <= len(values) else () for r in rows]
-    if all(len(line) > i for line in lines):
-        return [line[i] for line in lines]
-    return [line[i] if len(line) > i else None for line in lines]
+    widths = set(map(len, lines))
+    if len(widths) == 1 and max(cols, default=0) <= widths.pop():
+        transposed = list(zip(*lines))
+        return {col: list(transposed[col - 1]) for col in cols}
+    return {col: [line[col - 1] if len(line) >= col else None for line in lines] for col in cols}
 
 
-def _read_column(check: SheetCheck, rows: list[int], col: int, whole: bool) -> list[Cell]:
+def _read_column(check: SheetCheck, rows: list[int], col: int, whole: bool, raws: list[Any]) -> list[Cell]:
     """One column's numbers at the (sorted) rows: floats taken as they are (the grid's own
     objects), ints as floats, number text read as meant (remembered in text_numbers), anything
     else left out. Returns the empty cells."""
     numbers, blanks = check.numbers, []
-    raws = raw_column(check.grid, rows, col)
-    found = [v if v.__class__ is float else ABSENT for v in raws]
-    if not math.isfinite(sum(v for v in found if v is not ABSENT)):
-        found = [None if v is not ABSENT and not math.isfinite(v) else v for v in found]
-    for i in [i for i, v in enumerate(raws) if v.__class__ is not float]:
+    odd = [i for i, v in enumerate(raws) if v.__class__ is not float]
+    if odd:
+        found = [v if v.__class__ is float else ABSENT for v in raws]
+        finite = math.isfinite(sum([v for v in raws if v.__class__ is float]))
+    else:
+        found, finite = raws, math.isfinite(sum(raws))
+    if not finite:
+        found = [None if v.__class__ is float and not math.isfinite(v) else v for v in found]
+    for i in odd:
         raw = raws[i]
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):      # ints, float subclasses
             found[i] = float(raw) if math.isfinite(raw) else None
@@ -344,7 +353,8 @@ def _read_percent(check: SheetCheck) -> None:
     cols = {n: check.table.columns[n] for n in check.percent}
     numbers, grid = check.numbers, check.grid
     if grid.knows_formats:
-        if not any(is_percent_format(f) for f in grid.format_codes()):
+        if not any(is_percent_format(f) for f in grid.possible_format_codes()) or \
+                not any(is_percent_format(f) for f in grid.format_codes()):
             return                      # no percent format anywhere: every figure at face value
         for n, col in cols.items():
             seen = percent = 0

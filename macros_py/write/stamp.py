@@ -11,7 +11,6 @@ import re
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 PREFIX = "giamngheo_"
 KEYS = ("checked_at", "version", "errors", "warnings", "notes", "figures_sha256")
@@ -59,21 +58,30 @@ _XLSX_PROPERTY = re.compile(r'<property\b[^>]*\bname="(giamngheo_[a-z0-9_]+)"[^>
 _ODS_PROPERTY = re.compile(r'<meta:user-defined\b[^>]*\bmeta:name="(giamngheo_[a-z0-9_]+)"[^>]*>([^<]*)<', re.S)
 
 
-def read(path: Path) -> Stamp | None:
-    """The stamp of a workbook on disk (.xlsx/.xlsm custom properties, .ods user-defined metadata)."""
+def read(source) -> Stamp | None:
+    """The stamp of a workbook on disk (.xlsx/.xlsm custom properties, .ods user-defined metadata);
+    `source` is a path or the engines.package.Package already read."""
     try:
-        with zipfile.ZipFile(path) as z:
-            names = set(z.namelist())
-            if "docProps/custom.xml" in names:
-                text, pattern = z.read("docProps/custom.xml"), _XLSX_PROPERTY
-            elif "meta.xml" in names:
-                text, pattern = z.read("meta.xml"), _ODS_PROPERTY
-            else:
-                return None
+        if hasattr(source, "zip"):
+            z = source.zip
+            text, pattern = _properties(z, source.names)
+        else:
+            with zipfile.ZipFile(source) as z:
+                text, pattern = _properties(z, set(z.namelist()))
+        if text is None:
+            return None
     except Exception:   # not a zip (.xls) or damaged: the reader reports that, not us
         return None
     props = {m.group(1): _unescape(m.group(2)) for m in pattern.finditer(text[:1 << 20].decode("utf-8", "replace"))}
     return Stamp.from_properties(props)
+
+
+def _properties(z: zipfile.ZipFile, names: set[str]):
+    if "docProps/custom.xml" in names:
+        return z.read("docProps/custom.xml"), _XLSX_PROPERTY
+    if "meta.xml" in names:
+        return z.read("meta.xml"), _ODS_PROPERTY
+    return None, None
 
 
 def _unescape(text: str) -> str:
@@ -94,12 +102,13 @@ def verdict(stamp: Stamp | None, figures_sha256: str | None) -> str:
     return f"đã kiểm tra lúc {when}, không sửa sau đó"
 
 
-def check(path: Path, grids) -> str:
-    """The verdict for a workbook whose grids are already read; tables are located only if stamped."""
+def check(source, grids) -> str:
+    """The verdict for a workbook (a path or its Package) whose grids are already read; tables are
+    located only if stamped."""
     from ..core.figures import figures_hash
     from ..core.table import locate
 
-    stamp = read(path)
+    stamp = read(source)
     if stamp is None:
         return verdict(None, None)
     tables = [(g, t) for g in grids for t in [locate(g)] if t is not None]

@@ -9,6 +9,9 @@ from hypothesis import settings
 
 # xlwings' remote engine (xw.Book(json=…)) is free for noncommercial and government use.
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+# Every table the suite checks (in this process and in the commands it starts) is checked twice,
+# through the column filter and exactly, and any difference in the findings fails (core/checks.py).
+os.environ.setdefault("GIAMNGHEO_VERIFY_FILTER", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

@@ -7,10 +7,10 @@ and their placement, Đắk/Đăk, N'Đir/N'Dir, "TT"/"Thị trấn"/"Xã" prefi
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -243,43 +243,35 @@ def _iso_time(text: str) -> datetime | None:
     return when if when.tzinfo else when.astimezone()
 
 
-def last_saved(path: Path) -> tuple[datetime | None, str]:
+def last_saved(source) -> tuple[datetime | None, str]:
     """The workbook's own last-saved time, which survives copying and mail (file times do
     not), and which part of the file gave it: .xlsx/.xlsm/.xlsb core properties `modified`,
     .ods meta.xml `dc:date`, .xls SummaryInformation. Never the created time: a correction
-    made from the old file keeps the old file's created time."""
+    made from the old file keeps the old file's created time. `source` is a path or the
+    engines.package.Package already read."""
+    from ..engines.package import Package
+
     try:
-        if zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as z:
-                names = set(z.namelist())
-                for part, pattern, how in (("docProps/core.xml", _CORE_MODIFIED, "core"),
-                                           ("meta.xml", _ODF_DATE, "meta")):
-                    if part in names:
-                        m = pattern.search(z.read(part).decode("utf-8", "replace"))
-                        when = _iso_time(m.group(1)) if m else None
-                        if when is not None:
-                            return when, how
+        package = source if isinstance(source, Package) else Package(source)
+        if package.is_zip:
+            for part, pattern, how in (("docProps/core.xml", _CORE_MODIFIED, "core"),
+                                       ("meta.xml", _ODF_DATE, "meta")):
+                if part in package.names:
+                    m = pattern.search(package.read(part).decode("utf-8", "replace"))
+                    when = _iso_time(m.group(1)) if m else None
+                    if when is not None:
+                        return when, how
             return None, "file"
         import olefile
 
-        if olefile.isOleFile(str(path)):
-            with olefile.OleFileIO(str(path)) as ole:
+        if olefile.isOleFile(package.data):
+            with olefile.OleFileIO(package.data) as ole:
                 when = ole.get_metadata().last_saved_time
             if isinstance(when, datetime) and when.year > 1601:   # FILETIME 0 reads as 1601: never saved
                 return when.replace(tzinfo=timezone.utc), "ole"
     except Exception:   # damaged properties: fall back to the file time
         pass
     return None, "file"
-
-
-def sha256(path: Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -379,7 +371,8 @@ def read_source(path_text: str) -> Source:
 
 
 def _read_source(path_text: str) -> Source:
-    from ..engines.file import WorkbookError, read_grids
+    """The file's bytes are read once: hashed, read into grids, dated and its stamp read from them."""
+    from ..engines.file import WorkbookError, read_workbook
     from ..core.table import locate
 
     path = Path(path_text)
@@ -389,12 +382,18 @@ def _read_source(path_text: str) -> Source:
         return Source(str(path), "no_form", describe(path), texts=[clean_file_name(path)])
     src = Source(str(path), texts=[clean_file_name(path)])
     try:
-        src.sha256, src.mtime = sha256(path), os.path.getmtime(path)
-        grids = read_grids(path)
+        src.mtime = os.path.getmtime(path)
+        package, grids = read_workbook(path)
     except (WorkbookError, OSError) as exc:
+        if path.is_file():     # the figures' file code names even an unreadable file
+            try:
+                src.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError:
+                pass
         src.status, src.error = "unreadable", str(exc)
         return src
-    src.saved, src.saved_from = last_saved(path)
+    src.sha256 = package.sha256
+    src.saved, src.saved_from = last_saved(package)
     for grid in grids:
         table = locate(grid)
         if table is not None and (table.unit_rows or table.total_row):
@@ -403,7 +402,7 @@ def _read_source(path_text: str) -> Source:
         src.texts = [p.title for p in src.parts] + [p.sheet for p in src.parts] + src.texts
         from ..write.stamp import check as check_stamp
 
-        src.checked = check_stamp(path, grids)
+        src.checked = check_stamp(package, grids)
     else:
         src.status, src.error = "no_form", "Không tìm thấy biểu nào đã biết trong tệp."
         if grids:   # still say whose it is: its first lines, its sheet name
@@ -445,14 +444,15 @@ def read_part(grid, table) -> Part:
 
     A unit's figures are the sums of its own rows (villages) — counts summed, rates from the
     sums — never its typed total, which is only compared; a table of one row is taken as typed."""
-    from ..core.checks import check_table
+    from ..core.checks import run_checks
     from ..core.sheet_check import SheetCheck, read_cells
     from ..forms.formulas import compute_total, is_summed, row_expr
 
     form = table.form
-    check = SheetCheck(grid, table)
-    read_cells(check)
-    findings = check_table(grid, table)
+    check, findings = run_checks(grid, table)      # the numbers read once, for the rules and for the figures
+    if check is None:                               # no unit rows: only the total's figures
+        check = SheetCheck(grid, table)
+        read_cells(check)
     title = text_lines(grid, 1, table.header_top - 1)
     part = Part(grid.name, form.id, title=title, total_row=table.total_row)
     part.year, part.year_from = year_of(grid, table, title)

@@ -82,18 +82,18 @@ def validate_grids(path: str, grids) -> FileResult:
 
 
 def validate_file(path: Path) -> FileResult:
-    from ..engines.file import WorkbookError, read_grids
+    from ..engines.file import WorkbookError, read_workbook
     from ..write.stamp import check as check_stamp
 
     if Path(path).suffix.lower() in CONTAINERS:    # a received mail or zip holding no workbook
         return FileResult(str(path), "no_form", describe(Path(path)))
     try:
-        grids = read_grids(Path(path))
+        package, grids = read_workbook(Path(path))
     except WorkbookError as exc:
         return FileResult(str(path), "unreadable", str(exc))
     result = validate_grids(str(path), grids)
     if result.status == "ok":
-        result.checked = check_stamp(Path(path), grids)
+        result.checked = check_stamp(package, grids)
     return result
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from array import array
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 
 CELL_KEY_WIDTH = 16384   # Excel's column count: cell_key(row, col) = row * width + col
@@ -26,7 +26,8 @@ class CellFacts:
     The rare cells outside the rectangle (formulas without a stored result past the last value)
     go to small dictionaries."""
 
-    __slots__ = ("nrows", "ncols", "flags", "styles", "style_formats", "outside_formulas", "outside_styles", "_codes")
+    __slots__ = ("nrows", "ncols", "flags", "styles", "style_formats", "outside_formulas", "outside_styles", "_codes",
+                 "_deferred")
 
     def __init__(self, nrows: int, ncols: int, style_formats: list[str | None]):
         self.nrows, self.ncols = nrows, ncols
@@ -36,6 +37,19 @@ class CellFacts:
         self.outside_formulas: set[int] = set()        # cell_key
         self.outside_styles: dict[int, int] = {}       # cell_key → style index
         self._codes: set[str] | None = None
+        self._deferred: list[tuple[int, int, Callable[[], None]]] = []   # rows whose styles are read when asked
+
+    def defer_styles(self, first: int, last: int, load: Callable[[], None]) -> None:
+        """The styles of rows first..last are read by `load` when a cell of them is first asked for."""
+        self._deferred.append((first, last, load))
+
+    def _load_styles(self, row: int | None = None) -> None:
+        """Read the deferred styles of the rows around `row` (of every row if None)."""
+        todo = [d for d in self._deferred if row is None or d[0] <= row <= d[1]]
+        if todo:
+            self._deferred = [d for d in self._deferred if d not in todo]
+            for _, _, load in todo:
+                load()
 
     def index(self, row: int, col: int) -> int:
         """Position in the flat arrays, or -1 outside the rectangle."""
@@ -62,6 +76,8 @@ class CellFacts:
         return bool(self.flags[i]) if i >= 0 else cell_key(row, col) in self.outside_formulas
 
     def number_format(self, row: int, col: int) -> str | None:
+        if self._deferred:
+            self._load_styles(row)
         i = self.index(row, col)
         style = self.styles[i] if i >= 0 else 0
         if not style:
@@ -71,6 +87,7 @@ class CellFacts:
     def format_codes(self) -> set[str]:
         """Every number format that some cell shows (computed once)."""
         if self._codes is None:
+            self._load_styles()
             used = set(self.styles) | set(self.outside_styles.values())
             self._codes = {self.style_formats[s] for s in used if 0 < s < len(self.style_formats)} - {None}
         return self._codes
@@ -142,6 +159,14 @@ class Grid:
         codes = set(self.formats.values())
         if self.facts is not None:
             codes |= self.facts.format_codes()
+        return codes
+
+    def possible_format_codes(self) -> set[str]:
+        """A superset of format_codes known without reading any cell's style: the sheet's style
+        table (is a percent format possible at all?)."""
+        codes = set(self.formats.values())
+        if self.facts is not None:
+            codes.update(f for f in self.facts.style_formats if f is not None)
         return codes
 
     def number_format(self, row: int, col: int) -> str | None:

@@ -21,9 +21,17 @@ def new_tone_placement(name: str) -> str:
 
 
 def normalize_name(name: object) -> str:
-    """The comparison key of a unit name: NFC, new tone placement, lower case, single spaces."""
-    text = _SPACES.sub(" ", str(name or "")).strip()
+    """The comparison key of a unit name: NFC, new tone placement, lower case, single spaces.
+
+    Called for every unit row of every table, so the common cases take short cuts that give the
+    same key: ASCII text has no marks to move or compose, and text whose tones need no moving
+    has the NFC of its own (NFC of the decomposition = NFC of the text)."""
+    text = " ".join(str(name or "").split())       # = _SPACES.sub(" ", …).strip(): both split on str.isspace
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFD", text)
+    if _OLD_PLACEMENT.search(decomposed) is None:
+        return (text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)).casefold()
     decomposed = _OLD_PLACEMENT.sub(r"\1\3\2", decomposed)
     return unicodedata.normalize("NFC", decomposed).casefold()
 

@@ -17,6 +17,7 @@ from typing import Any, Callable
 from ..forms import formulas, notation
 from ..forms.spec import Column
 from .findings import CATALOGUE, Finding
+from .cell_numbers import ABSENT, CellNumbers
 from .grid import Grid
 from .numbers import format_vi, parse_number, shown_decimals
 from .percent import PERCENT, from_stored, is_percent_format, percent_columns
@@ -32,7 +33,6 @@ class SheetCheck:
 
     def __init__(self, grid: Grid, table: Table):
         self.grid, self.table, self.form = grid, table, table.form
-        self.numbers: dict[Cell, float | None] = {}
         self.text_numbers: dict[Cell, tuple[str, str, int]] = {}   # cell → (raw text, how read, decimals)
         self.findings: list[Finding] = []
         self._decimals: dict[Cell, int] = {}
@@ -41,6 +41,7 @@ class SheetCheck:
         if table.total_row is not None:
             self.totals.append((table.total_row, table.unit_rows, "Cộng"))
         self.rows = table.data_rows + ([table.total_row] if table.total_row else [])
+        self.numbers = CellNumbers(min(self.rows, default=1), max(self.rows, default=0))
         self.children = {row: kids for row, kids, _ in self.totals}
         self.parents: dict[int, list[int]] = {}
         for row, kids, _ in self.totals:
@@ -271,25 +272,61 @@ def _order(form, total: bool) -> dict[str, int]:
 def read_cells(check: SheetCheck) -> None:
     """The number in every numeric cell, in percent points; formula cells that have no cached value
     are computed; formula cells spoiled by number text are explained by it."""
-    values, numbers, texts = check.grid.values, check.numbers, check.text_numbers
-    spec = [(check.table.columns[c.number], c.kind == "count") for c in check.columns]
-    for row in check.rows:
-        line = values[row - 1] if row <= len(values) else ()
-        width = len(line)
-        for col, whole in spec:
-            raw = line[col - 1] if col <= width else None
-            if isinstance(raw, float) or (isinstance(raw, int) and not isinstance(raw, bool)):
-                numbers[(row, col)] = float(raw) if math.isfinite(raw) else None
-            elif isinstance(raw, str) and raw:
-                parsed = parse_number(raw, whole=whole)
-                if parsed:
-                    numbers[(row, col)] = parsed.value
-                    texts[(row, col)] = (raw, parsed.how, parsed.decimals)
+    rows = sorted(check.rows)
+    columns = raw_columns(check.grid, rows, [check.table.columns[c.number] for c in check.columns])
+    blanks = [cell for c in check.columns
+              for cell in _read_column(check, rows, check.table.columns[c.number], c.kind == "count",
+                                       columns[check.table.columns[c.number]])]
     _read_percent(check)
-    _fill_uncached(check)
+    _fill_uncached(check, blanks)
     _explain_problem_inputs(check)
     if not check.grid.knows_formulas:
         _infer_formulas(check)
+
+
+def raw_columns(grid: Grid, rows: list[int], cols: list[int]) -> dict[int, list[Any]]:
+    """The stored values of the given columns at the given rows ('' or None where empty), the
+    lines transposed at once where they are all as wide (calamine's are)."""
+    values = grid.values
+    lines = [values[r - 1] if r <= len(values) else () for r in rows]
+    widths = set(map(len, lines))
+    if len(widths) == 1 and max(cols, default=0) <= widths.pop():
+        transposed = list(zip(*lines))
+        return {col: list(transposed[col - 1]) for col in cols}
+    return {col: [line[col - 1] if len(line) >= col else None for line in lines] for col in cols}
+
+
+def _read_column(check: SheetCheck, rows: list[int], col: int, whole: bool, raws: list[Any]) -> list[Cell]:
+    """One column's numbers at the (sorted) rows: floats taken as they are (the grid's own
+    objects), ints as floats, number text read as meant (remembered in text_numbers), anything
+    else left out. Returns the empty cells."""
+    numbers, blanks = check.numbers, []
+    odd = [i for i, v in enumerate(raws) if v.__class__ is not float]
+    if odd:
+        found = [v if v.__class__ is float else ABSENT for v in raws]
+        finite = math.isfinite(sum([v for v in raws if v.__class__ is float]))
+    else:
+        found, finite = raws, math.isfinite(sum(raws))
+    if not finite:
+        found = [None if v.__class__ is float and not math.isfinite(v) else v for v in found]
+    for i in odd:
+        raw = raws[i]
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):      # ints, float subclasses
+            found[i] = float(raw) if math.isfinite(raw) else None
+        elif isinstance(raw, str) and raw:
+            parsed = parse_number(raw, whole=whole)
+            if parsed:
+                found[i] = parsed.value
+                check.text_numbers[(rows[i], col)] = (raw, parsed.how, parsed.decimals)
+        elif raw is None or raw == "":
+            blanks.append((rows[i], col))
+    if len(rows) == numbers.span:         # the rows are first..last without a gap: the list is the column
+        numbers.columns[col] = found
+    else:
+        column, first = numbers.column(col), numbers.first
+        for row, v in zip(rows, found):
+            column[row - first] = v
+    return blanks
 
 
 def _infer_formulas(check: SheetCheck) -> None:
@@ -319,7 +356,8 @@ def _read_percent(check: SheetCheck) -> None:
     cols = {n: check.table.columns[n] for n in check.percent}
     numbers, grid = check.numbers, check.grid
     if grid.knows_formats:
-        if not any(is_percent_format(f) for f in grid.format_codes()):
+        if not any(is_percent_format(f) for f in grid.possible_format_codes()) or \
+                not any(is_percent_format(f) for f in grid.format_codes()):
             return                      # no percent format anywhere: every figure at face value
         for n, col in cols.items():
             seen = percent = 0
@@ -343,20 +381,15 @@ def _read_percent(check: SheetCheck) -> None:
             numbers[cell] = from_stored(numbers[cell], scale)
 
 
-def _fill_uncached(check: SheetCheck) -> None:
+def _fill_uncached(check: SheetCheck, blanks: list[Cell]) -> None:
     """Formula cells written by tools that store no result (openpyxl): computed as the spreadsheet
     will show them, so a wrong printed figure is reported like a stored one. A SUM skips number
     text (the total prints without that row: 12.323 for 13.850); an error value read is passed on;
     arithmetic on text that is no number gives #VALUE!; arithmetic on number text gives whatever
     the computer's regional settings read it as ('1.527': 1527 or 1,527), unknown here. Rates
     are rounded to the form's decimals, as the form's formulas (and officers' printed tables) are."""
-    numeric = {check.table.columns[c.number] for c in check.columns}
-    todo = [cell for cell in check.grid.formula_cells()
-            if cell[1] in numeric and check.raw(cell) is None and cell not in check.grid.errors]
-    if not todo:
-        return
-    rows = set(check.rows)
-    todo = [cell for cell in todo if cell[0] in rows]
+    grid = check.grid
+    todo = [cell for cell in blanks if grid.has_formula(*cell) and cell not in grid.errors]
     for cell in sorted(todo, key=check._order_key):
         value, error = _as_shown(check, cell)
         check.numbers[cell] = check.uncached[cell] = value

@@ -297,18 +297,22 @@ def _is_index(value: object) -> bool:
     return isinstance(value, str) and value.strip().rstrip(".").isdigit()
 
 
-def _row_kind(grid: Grid, table: Table, row: int) -> str:
+def _row_kind(grid: Grid, table: Table, row: int, layout: tuple | None = None) -> str:
     """blank | end | total | label | subtotal | closing | heading | unit.
 
     Label-only rows ("Trong đó:", group headings, notes without figures) are skipped, never taken
-    for the table's end; notes, dates and signatures below the table end it."""
-    form, cols = table.form, table.columns
-    unit_col = cols[form.unit_column.number]
-    labels = [grid.value(row, cols[c.number]) for c in form.columns if not c.is_number]
-    numeric = any(_is_numeric(grid, row, cols[c.number]) for c in form.columns if c.is_number and c.number in cols)
+    for the table's end; notes, dates and signatures below the table end it. `layout` (the label
+    and number columns, from _layout) is worked out once per table by the caller."""
+    form = table.form
+    unit_col, label_cols, number_cols = layout or _layout(table)
+    line = grid.values[row - 1] if row <= grid.nrows else ()
+    width = len(line)
+    labels = [line[c - 1] if c <= width and line[c - 1] != "" else None for c in label_cols]
+    figures = [line[c - 1] if c <= width else None for c in number_cols]
+    numeric = any(v.__class__ is float for v in figures) or \
+        any(_is_numeric(grid, row, c) for c in number_cols)
     name = grid.value(row, unit_col)
     if not numeric:
-        line = grid.values[row - 1] if row <= grid.nrows else ()
         if any(_is_end_text(v) for v in line):
             return "end"
         if all(v is None for v in labels):
@@ -318,9 +322,10 @@ def _row_kind(grid: Grid, table: Table, row: int) -> str:
             return "end"          # a numbering row: under the headers, or of another table below
     if any(is_total_label(v) for v in labels):
         return "total"
-    if numeric and isinstance(name, str) and _GROUP_TOTAL.match(normalize_name(name)):
+    if numeric and isinstance(name, str) and _may_start(name, "ct") and _GROUP_TOTAL.match(normalize_name(name)):
         return "closing"          # "Cộng khu vực I": the subtotal of the rows above it
-    if isinstance(name, str) and unicodedata.normalize("NFC", name).lower().lstrip(" -–*").startswith(_PART_OF):
+    if isinstance(name, str) and _may_start(name.lstrip(" -–*"), "tcbg") and \
+            unicodedata.normalize("NFC", name).lower().lstrip(" -–*").startswith(_PART_OF):
         return "label"            # "Trong đó:", a breakdown of the row above, not a unit
     stt = labels[0] if labels else None
     if (isinstance(stt, str) and _GROUP_STT.match(stt.strip())) or \
@@ -332,10 +337,26 @@ def _row_kind(grid: Grid, table: Table, row: int) -> str:
     return "unit"
 
 
+def _may_start(text: str, letters: str) -> bool:
+    """Could the text, once normalised (NFC, lower case, spaces collapsed), start with one of these
+    ASCII letters? Not when its first character is another ASCII one: normalising never turns an
+    ASCII letter into a different base letter (most unit names are settled by this, without the
+    full normalisation)."""
+    first = text.lstrip()[:1]
+    return not first.isascii() or first.lower() in letters
+
+
+def _layout(table: Table) -> tuple[int, list[int], list[int]]:
+    form, cols = table.form, table.columns
+    return (cols[form.unit_column.number], [cols[c.number] for c in form.columns if not c.is_number],
+            [cols[c.number] for c in form.columns if c.is_number and c.number in cols])
+
+
 def _collect_rows(grid: Grid, table: Table) -> Table:
     blanks, current_sub, group_start = 0, None, 0
+    layout = _layout(table)
     for row in range(table.numbering_row + 1, grid.nrows + 1):
-        kind = _row_kind(grid, table, row)
+        kind = _row_kind(grid, table, row, layout)
         started = bool(table.unit_rows or table.total_row or table.subtotal_rows)
         if kind == "blank":
             blanks += 1

@@ -1,17 +1,19 @@
 """The file engine: read a workbook on disk into Grids.
 
-python-calamine reads the cached values fast and also opens .xls and .ods;
-for .xlsx/.xlsm openpyxl adds what calamine does not expose: which cells
-hold formulas, their text, number formats and hidden rows.
+The file's bytes are read once (engines/package.py) and every reader works from them.
+python-calamine reads the cached values fast and also opens .xls and .ods; for .xlsx/.xlsm
+one streamed pass over each sheet's XML (sheet_xml) adds what calamine does not expose: which
+cells hold formulas, number formats, hidden rows and error values (openpyxl only for the rare
+sheet whose cells carry no address).
 """
 from __future__ import annotations
 
 import re
-import zipfile
 from pathlib import Path
 
 from ..core.grid import Grid, cell_key
 from ..errors import OfficerError
+from .package import Package
 
 OPENPYXL_SUFFIXES = (".xlsx", ".xlsm")
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
@@ -27,7 +29,9 @@ class WorkbookError(OfficerError):
     """A workbook cannot be read; the message is for officers (Vietnamese)."""
 
 
-def check_readable(path: Path) -> None:
+def check_readable(path: Path) -> Package:
+    """The workbook's bytes, read once, after the checks every reader relies on (a real
+    spreadsheet file, not encrypted, no zip or XML entity bomb)."""
     if not path.exists():
         raise WorkbookError(f"Không tìm thấy tệp '{path}'.")
     if path.is_dir():
@@ -35,39 +39,44 @@ def check_readable(path: Path) -> None:
     if path.suffix.lower() not in SUFFIXES:
         raise WorkbookError(f"'{path.name}' không phải tệp bảng tính (.xlsx, .xlsm, .xls, .ods).")
     try:
-        with path.open("rb") as fh:
-            head = fh.read(8)
+        if path.stat().st_size > MAX_UNPACKED:
+            raise WorkbookError(f"Tệp '{path.name}' quá lớn ({path.stat().st_size >> 20} MB) để là một biểu.")
+        package = Package(path)
     except PermissionError:
         raise WorkbookError(f"Không có quyền đọc tệp '{path}'.") from None
+    head = package.data[:8]
     if head.startswith(b"\xd0\xcf\x11\xe0") and path.suffix.lower() in OPENPYXL_SUFFIXES:
         raise WorkbookError(f"Tệp '{path.name}' có mật khẩu (đã mã hóa). Hãy gỡ mật khẩu rồi gửi lại.")
     if path.suffix.lower() in OPENPYXL_SUFFIXES + (".ods",):
-        if not zipfile.is_zipfile(path):
+        if not package.is_zip:
             raise WorkbookError(f"Tệp '{path.name}' bị hỏng hoặc không phải tệp Excel.")
-        check_package(path)
+        check_package(package)
+    return package
 
 
-def check_package(path: Path) -> None:
+def check_package(source: Path | Package) -> None:
     """Refuse zip bombs and XML entity bombs before any reader expands them."""
+    package = source if isinstance(source, Package) else Package(source)
+    name = package.path.name
     try:
-        with zipfile.ZipFile(path) as z:
-            infos = z.infolist()
-            unpacked = sum(i.file_size for i in infos)
-            packed = sum(i.compress_size for i in infos) or 1
-            if unpacked > MAX_UNPACKED or (unpacked > RATIO_FROM and unpacked / packed > MAX_RATIO):
-                raise WorkbookError(f"Tệp '{path.name}' giải nén ra quá lớn ({unpacked >> 20} MB): nghi là tệp độc "
-                                    "hại (bom nén), không đọc.")
-            for info in infos:
-                if info.filename.endswith((".xml", ".rels", ".vml")):
-                    with z.open(info) as fh:
-                        hostile = _declares_dtd(fh)
-                    if hostile:
-                        raise WorkbookError(f"Tệp '{path.name}' chứa khai báo XML không được phép (DOCTYPE/ENTITY): "
-                                            "nghi là tệp độc hại, không đọc.")
+        z = package.zip
+        infos = z.infolist()
+        unpacked = sum(i.file_size for i in infos)
+        packed = sum(i.compress_size for i in infos) or 1
+        if unpacked > MAX_UNPACKED or (unpacked > RATIO_FROM and unpacked / packed > MAX_RATIO):
+            raise WorkbookError(f"Tệp '{name}' giải nén ra quá lớn ({unpacked >> 20} MB): nghi là tệp độc "
+                                "hại (bom nén), không đọc.")
+        for info in infos:
+            if info.filename.endswith((".xml", ".rels", ".vml")):
+                with z.open(info) as fh:
+                    hostile = _declares_dtd(fh)
+                if hostile:
+                    raise WorkbookError(f"Tệp '{name}' chứa khai báo XML không được phép (DOCTYPE/ENTITY): "
+                                        "nghi là tệp độc hại, không đọc.")
     except WorkbookError:
         raise
     except Exception as exc:  # zipfile raises many types on damage (BadZipFile, NotImplementedError, zlib.error…)
-        raise WorkbookError(f"Tệp '{path.name}' bị hỏng hoặc không phải tệp Excel.") from exc
+        raise WorkbookError(f"Tệp '{name}' bị hỏng hoặc không phải tệp Excel.") from exc
 
 
 def _declares_dtd(fh) -> bool:
@@ -91,58 +100,65 @@ def _declares_dtd(fh) -> bool:
             return True
 
 
-def _calamine_values(path: Path) -> tuple[dict[str, list[list]], set[str]]:
-    """Every sheet's values by name, and the names of the hidden sheets."""
+def _calamine_values(package: Package) -> tuple[dict[str, list[list]], set[str]]:
+    """Every sheet's values by name, and the names of the hidden sheets (calamine reading the
+    bytes already in memory)."""
     from python_calamine import CalamineWorkbook
 
     from python_calamine import PasswordError, SheetVisibleEnum
 
+    name = package.path.name
     try:
-        wb = CalamineWorkbook.from_path(str(path))
+        wb = CalamineWorkbook.from_filelike(package.file())
         out = {}
-        for name in wb.sheet_names:
-            sheet = wb.get_sheet_by_name(name)
+        for sheet_name in wb.sheet_names:
+            sheet = wb.get_sheet_by_name(sheet_name)
             if sheet.height * sheet.width > MAX_CELLS:
-                raise WorkbookError(f"Trang '{name}' của tệp '{path.name}' quá lớn ({sheet.height} dòng × "
+                raise WorkbookError(f"Trang '{sheet_name}' của tệp '{name}' quá lớn ({sheet.height} dòng × "
                                     f"{sheet.width} cột) để là một biểu.")
-            out[name] = sheet.to_python(skip_empty_area=False)
+            out[sheet_name] = sheet.to_python(skip_empty_area=False)
         hidden = {m.name for m in wb.sheets_metadata if m.visible != SheetVisibleEnum.Visible}
         return out, hidden
     except WorkbookError:
         raise
     except PasswordError:
-        raise WorkbookError(f"Tệp '{path.name}' có mật khẩu (đã mã hóa). Hãy gỡ mật khẩu rồi gửi lại.") from None
+        raise WorkbookError(f"Tệp '{name}' có mật khẩu (đã mã hóa). Hãy gỡ mật khẩu rồi gửi lại.") from None
     except Exception as exc:  # calamine raises several unrelated types for bad files
-        raise WorkbookError(f"Không đọc được tệp '{path.name}': tệp hỏng hoặc không đúng định dạng ({type(exc).__name__}).") from None
+        raise WorkbookError(f"Không đọc được tệp '{name}': tệp hỏng hoặc không đúng định dạng ({type(exc).__name__}).") from None
 
 
 def read_grids(path: Path, *, with_formulas: bool = True, formula_text: bool = False) -> list[Grid]:
     """Every sheet of the workbook as a Grid (values always; for .xlsx/.xlsm also which cells
     hold formulas, number formats, hidden rows and error cells, from one streamed pass over each
     sheet's XML; the formulas' text only with `formula_text`, for the few callers that need it)."""
+    return read_workbook(path, with_formulas=with_formulas, formula_text=formula_text)[1]
+
+
+def read_workbook(path: Path, *, with_formulas: bool = True, formula_text: bool = False) -> tuple[Package, list[Grid]]:
+    """The workbook's bytes (read once: hashed, stamped, dated from the same Package) and its Grids."""
     path = Path(path)
-    check_readable(path)
-    values, hidden = _calamine_values(path)
+    package = check_readable(path)
+    values, hidden = _calamine_values(package)
     grids = {name: Grid(name, rows, hidden=name in hidden) for name, rows in values.items()}
     if with_formulas and path.suffix.lower() in OPENPYXL_SUFFIXES:
-        add_sheet_facts(path, grids, formula_text)
-    return list(grids.values())
+        add_sheet_facts(package, grids, formula_text)
+    return package, list(grids.values())
 
 
-def add_sheet_facts(path: Path, grids: dict[str, Grid], formula_text: bool = False) -> None:
+def add_sheet_facts(package: Package, grids: dict[str, Grid], formula_text: bool = False) -> None:
     from .sheet_xml import NoAddresses, scan_package
 
     try:
-        facts = scan_package(path, grids, formula_text=formula_text)
+        facts = scan_package(package, grids, formula_text=formula_text)
     except NoAddresses:
-        wb = load_openpyxl(path)
+        wb = load_openpyxl(package.path)
         for ws in wb.worksheets:
             if ws.title in grids:
                 grids[ws.title].facts = None
                 add_formulas(grids[ws.title], ws)
         return
     except Exception as exc:  # a package calamine could read but whose XML is damaged
-        raise WorkbookError(f"Không đọc được tệp '{path.name}': tệp hỏng ({type(exc).__name__}).") from None
+        raise WorkbookError(f"Không đọc được tệp '{package.path.name}': tệp hỏng ({type(exc).__name__}).") from None
     for title, f in facts.items():
         grid = grids[title]
         grid.formulas, grid.errors = f.formulas, f.errors

@@ -11,6 +11,7 @@ import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html import unescape
 from xml.etree import ElementTree as ET
 
@@ -22,6 +23,8 @@ _FIRST_CELL = re.compile(rb"<(?:\w+:)?c[\s>][^>]*>")
 # xlsxwriter all write the address first), so the regex engine can jump between cells.
 _FAST_FORMULA = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*>\s*<f\b[^>]*?(?:/>|>([^<]*)</f>)')
 _FAST_STYLED = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*? s="([0-9]+)"[^>/]*>')
+# validate needs only "has a formula": the address alone, decoded in bulk (_addresses)
+_FAST_FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*>\s*<f[\s>/]')
 # The general path: prefixed tags (<x:c>) or attributes in another order; slower, rarely needed.
 _FORMULA_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"[^>]*>\s*<(?:\w+:)?f\b[^>]*?'
                            rb'(?:/>|>([^<]*)</(?:\w+:)?f>)')
@@ -52,21 +55,19 @@ class SheetFacts:
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
-def style_formats(zf: zipfile.ZipFile) -> list[str]:
-    """Number format code of each cell style index (cellXfs order)."""
-    try:
-        root = ET.fromstring(zf.read("xl/styles.xml"))
-    except KeyError:
-        return []
+@lru_cache(maxsize=16)
+def _style_table(data: bytes) -> tuple[str, ...]:
+    """styles.xml → format codes, parsed once per distinct styles part (the units of a district
+    send workbooks made from one template: one parse for the whole inbox)."""
+    if not data:
+        return ()
+    root = ET.fromstring(data)
     custom = {int(n.get("numFmtId")): n.get("formatCode") for n in root.iter(f"{_NS}numFmt")}
     xfs = root.find(f"{_NS}cellXfs")
     if xfs is None:
-        return []
-    out = []
-    for xf in xfs.findall(f"{_NS}xf"):
-        fid = int(xf.get("numFmtId", "0"))
-        out.append(custom.get(fid) or BUILTIN_FORMATS.get(fid, "General"))
-    return out
+        return ()
+    return tuple(custom.get(int(xf.get("numFmtId", "0"))) or BUILTIN_FORMATS.get(int(xf.get("numFmtId", "0")), "General")
+                 for xf in xfs.findall(f"{_NS}xf"))
 
 
 def shown_formats(formats: list[str]) -> list[str | None]:
@@ -76,13 +77,17 @@ def shown_formats(formats: list[str]) -> list[str | None]:
 
 def pieces(stream, size: int = CHUNK):
     """The sheet XML in pieces that end at a row's end, so no cell is cut and the whole
-    (73 MB at 100,000 rows) is never held at once."""
+    (73 MB at 100,000 rows) is never held at once. Yields (piece, start): where the stream can
+    note its place (Inflater.snapshot), `start` lets `reread` give the piece again later;
+    otherwise it is None."""
     rest = b""
+    marks = hasattr(stream, "snapshot")
+    start = (stream.snapshot(), rest) if marks else None
     while True:
         block = stream.read(size)
         if not block:
             if rest:
-                yield rest
+                yield rest, start
             return
         data = rest + block
         end = data.rfind(b"</row>")
@@ -94,19 +99,77 @@ def pieces(stream, size: int = CHUNK):
         if end < 0:
             rest = data
             continue
-        yield data[:end]
+        yield data[:end], start
         rest = data[end:]
+        start = (stream.snapshot(), rest) if marks else None
 
 
-def scan_sheet(xml_pieces, cells: CellFacts, *, formula_text: bool = False) -> SheetFacts:
-    """Formula flags and styles into `cells`; error values, hidden rows (and formula text if
-    asked) into the returned facts. One fast pass per fact over each piece."""
+def reread(stream, start, length: int) -> bytes:
+    """A piece `pieces` gave, inflated again from the place its start noted."""
+    state, data = start
+    again = stream.resume(state)
+    parts, n = [data], len(data)
+    while n < length:
+        block = again.read(max(CHUNK, length - n))
+        if not block:
+            break
+        parts.append(block)
+        n += len(block)
+    return b"".join(parts)[:length]
+
+
+_LETTERS = bytes(range(ord("A"), ord("Z") + 1))
+_DIGITS = b"0123456789"
+_CELL_AT = re.compile(rb'<c r="[A-Z]{1,3}([0-9]+)"')
+
+
+def _addresses(found: list[bytes], cols: dict[bytes, int]) -> tuple[list[int], list[int]]:
+    """Rows and columns of cell addresses (b'E8' …), decoded in bulk rather than one by one."""
+    joined = b" ".join(found)
+    rows = list(map(int, joined.translate(None, _LETTERS).split()))
+    letters = joined.translate(None, _DIGITS).split()
+    for new in set(letters) - cols.keys():
+        cols[new] = column_index(new.decode())
+    return rows, list(map(cols.__getitem__, letters))
+
+
+def _set_formulas(cells: CellFacts, rows: list[int], columns: list[int]) -> None:
+    flags, nrows, ncols = cells.flags, cells.nrows, cells.ncols
+    if rows and max(rows) <= nrows and max(columns) <= ncols:
+        for r, c in zip(rows, columns):
+            flags[r * ncols + c - ncols - 1] = 1
+    else:
+        for r, c in zip(rows, columns):
+            cells.set_formula(r, c)
+
+
+def _scan_styles(xml: bytes, cells: CellFacts, shown: dict[bytes, int], cols: dict[bytes, int]) -> None:
+    """The style of every cell of one piece that holds something and shows a number format."""
+    fast = xml.count(b"<c ") == xml.count(b'<c r="') and b":c " not in xml
+    styles, nrows, ncols = cells.styles, cells.nrows, cells.ncols
+    for letters, row, style in (_FAST_STYLED if fast else _STYLED_VALUE).findall(xml):
+        s = shown.get(style)
+        if s is not None:
+            col = cols.get(letters) or cols.setdefault(letters, column_index(letters.decode()))
+            r = int(row)
+            if r <= nrows and col <= ncols:
+                styles[(r - 1) * ncols + col - 1] = s
+            else:
+                cells.set_style(r, col, s)
+
+
+def scan_sheet(xml_pieces, cells: CellFacts, *, formula_text: bool = False, stream=None) -> SheetFacts:
+    """Formula flags into `cells`; error values, hidden rows (and formula text if asked) into
+    the returned facts, in one pass over the pieces (piece, start) of `pieces`. Number formats:
+    where the pieces can be read again (`stream` and a start), each piece's formats are read
+    only when a cell of its rows is first asked for (most tables never need them: a row whose
+    every rule certainly holds is not judged at any precision); otherwise now."""
     facts = SheetFacts()
     cols: dict[bytes, int] = {}
     # style index as written in the XML → index, for the styles that show something other than General
     shown = {str(i).encode(): i for i, code in enumerate(cells.style_formats) if code is not None and i <= 0xFFFF}
     first = True
-    for xml in xml_pieces:
+    for xml, start in xml_pieces:
         if first:
             found = _FIRST_CELL.search(xml)
             if found is not None:
@@ -114,34 +177,38 @@ def scan_sheet(xml_pieces, cells: CellFacts, *, formula_text: bool = False) -> S
                     raise NoAddresses()
                 first = False
         fast = xml.count(b"<c ") == xml.count(b'<c r="') and b":c " not in xml
-        formula_re, styled_re = (_FAST_FORMULA, _FAST_STYLED) if fast else (_FORMULA_CELL, _STYLED_VALUE)
-        flags, styles, nrows, ncols = cells.flags, cells.styles, cells.nrows, cells.ncols
-        for letters, row, text in formula_re.findall(xml):
-            col = cols.get(letters) or cols.setdefault(letters, column_index(letters.decode()))
-            r = int(row)
-            if r <= nrows and col <= ncols:
-                flags[(r - 1) * ncols + col - 1] = 1
-            else:
+        if fast and not formula_text:
+            _set_formulas(cells, *_addresses(_FAST_FORMULA_CELL.findall(xml), cols))
+        else:
+            for letters, row, text in (_FAST_FORMULA if fast else _FORMULA_CELL).findall(xml):
+                col = cols.get(letters) or cols.setdefault(letters, column_index(letters.decode()))
+                r = int(row)
                 cells.set_formula(r, col)
-            if formula_text:
-                body = text.decode("utf-8", "replace")
-                facts.formulas[r * CELL_KEY_WIDTH + col] = "=" + (unescape(body) if "&" in body else body)
+                if formula_text:
+                    body = text.decode("utf-8", "replace")
+                    facts.formulas[r * CELL_KEY_WIDTH + col] = "=" + (unescape(body) if "&" in body else body)
         if shown:
-            for letters, row, style in styled_re.findall(xml):
-                s = shown.get(style)
-                if s is not None:
-                    col = cols.get(letters) or cols.setdefault(letters, column_index(letters.decode()))
-                    r = int(row)
-                    if r <= nrows and col <= ncols:
-                        styles[(r - 1) * ncols + col - 1] = s
-                    else:
-                        cells.set_style(r, col, s)
+            if fast and start is not None and stream is not None and not formula_text:
+                _defer_styles(xml, cells, shown, cols, stream, start)
+            else:
+                _scan_styles(xml, cells, shown, cols)
         if b't="e"' in xml:         # most sheets have no error cell: skip the slower pass
             for letters, row, text in _ERROR_VALUE.findall(xml):
                 facts.errors[(int(row), column_index(letters.decode()))] = unescape(text.decode("utf-8", "replace"))
         if b'hidden="' in xml:
             facts.hidden_rows.update(int(r) for r in _HIDDEN_ROW.findall(xml))
     return facts
+
+
+def _defer_styles(xml: bytes, cells: CellFacts, shown, cols, stream, start) -> None:
+    """Note the rows of a piece and how to read its formats when first needed."""
+    first = _CELL_AT.match(xml, xml.find(b'<c r="'))
+    last = _CELL_AT.match(xml, xml.rfind(b'<c r="'))
+    if first is None or last is None:
+        return                              # no cell in this piece
+    length = len(xml)
+    cells.defer_styles(int(first.group(1)), int(last.group(1)),
+                       lambda: _scan_styles(reread(stream, start, length), cells, shown, cols))
 
 
 def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
@@ -156,19 +223,18 @@ def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def scan_package(path, grids: dict, *, formula_text: bool = False) -> dict[str, SheetFacts]:
-    """Facts for every worksheet of an xlsx/xlsm that has a grid, by sheet title; each grid gets
-    its CellFacts (sized to its values) filled in place."""
+def scan_package(package, grids: dict, *, formula_text: bool = False) -> dict[str, SheetFacts]:
+    """Facts for every worksheet of an xlsx/xlsm (an engines.package.Package) that has a grid, by
+    sheet title; each grid gets its CellFacts (sized to its values) filled in place."""
     out = {}
-    with zipfile.ZipFile(path) as zf:
-        formats = shown_formats(style_formats(zf))
-        names = set(zf.namelist())
-        for title, part in sheet_parts(zf).items():
-            grid = grids.get(title)
-            if grid is None or part not in names:
-                continue
-            cells = CellFacts(grid.nrows, grid.ncols, formats)
-            with zf.open(part) as stream:
-                out[title] = scan_sheet(pieces(stream), cells, formula_text=formula_text)
-            grid.facts = cells
+    zf = package.zip
+    formats = shown_formats(_style_table(zf.read("xl/styles.xml") if "xl/styles.xml" in package.names else b""))
+    for title, part in sheet_parts(zf).items():
+        grid = grids.get(title)
+        if grid is None or part not in package.names:
+            continue
+        cells = CellFacts(grid.nrows, grid.ncols, formats)
+        with package.stream(part) as stream:
+            out[title] = scan_sheet(pieces(stream), cells, formula_text=formula_text, stream=stream)
+        grid.facts = cells
     return out

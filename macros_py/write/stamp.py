@@ -13,7 +13,6 @@ import struct
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 PREFIX = "giamngheo_"
 KEYS = ("checked_at", "version", "errors", "warnings", "notes", "figures_sha256")
@@ -128,35 +127,45 @@ def _user_defined(section: bytes) -> dict[str, str]:
     return out
 
 
-def read(path: Path) -> Stamp | None:
+def read(source) -> Stamp | None:
     """The stamp of a workbook on disk (.xlsx/.xlsm custom properties, .ods user-defined metadata,
-    .xls user-defined properties). Raises StampUnreadable when an .xls's properties are damaged,
-    or hold a stamp of ours that cannot be read."""
+    .xls user-defined properties); `source` is a path or the engines.package.Package already read.
+    Raises StampUnreadable when an .xls's properties are damaged, or hold a stamp of ours that
+    cannot be read."""
     import olefile
 
+    package = source if hasattr(source, "zip") else None
+    path = Path(package.path if package is not None else source)
     try:
-        is_xls = olefile.isOleFile(str(path))      # the first 8 bytes: a compound file (.xls)
+        is_xls = (package.data[:8] == olefile.MAGIC) if package is not None else olefile.isOleFile(str(path))
     except OSError:
         return None
     if is_xls:
-        props = _xls_properties(Path(path))
+        props = _xls_properties(path)
         stamp = Stamp.from_properties(props)
         if stamp is None and any(k.startswith(PREFIX) for k in props):
             raise StampUnreadable()
         return stamp
     try:
-        with zipfile.ZipFile(path) as z:
-            names = set(z.namelist())
-            if "docProps/custom.xml" in names:
-                text, pattern = z.read("docProps/custom.xml"), _XLSX_PROPERTY
-            elif "meta.xml" in names:
-                text, pattern = z.read("meta.xml"), _ODS_PROPERTY
-            else:
-                return None
+        if package is not None:
+            text, pattern = _properties(package.zip, package.names)
+        else:
+            with zipfile.ZipFile(path) as z:
+                text, pattern = _properties(z, set(z.namelist()))
+        if text is None:
+            return None
     except Exception:   # not a zip or damaged: the reader reports that, not us
         return None
     props = {m.group(1): _unescape(m.group(2)) for m in pattern.finditer(text[:1 << 20].decode("utf-8", "replace"))}
     return Stamp.from_properties(props)
+
+
+def _properties(z: zipfile.ZipFile, names: set[str]):
+    if "docProps/custom.xml" in names:
+        return z.read("docProps/custom.xml"), _XLSX_PROPERTY
+    if "meta.xml" in names:
+        return z.read("meta.xml"), _ODS_PROPERTY
+    return None, None
 
 
 def _unescape(text: str) -> str:
@@ -177,13 +186,14 @@ def verdict(stamp: Stamp | None, figures_sha256: str | None) -> str:
     return f"đã kiểm tra lúc {when}, không sửa sau đó"
 
 
-def check(path: Path, grids) -> str:
-    """The verdict for a workbook whose grids are already read; tables are located only if stamped."""
+def check(source, grids) -> str:
+    """The verdict for a workbook (a path or its Package) whose grids are already read; tables are
+    located only if stamped."""
     from ..core.figures import figures_hash
     from ..core.table import locate
 
     try:
-        stamp = read(path)
+        stamp = read(source)
     except StampUnreadable:
         return UNREADABLE_XLS
     if stamp is None:

@@ -13,6 +13,7 @@ import struct
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 PREFIX = "giamngheo_"
 KEYS = ("checked_at", "version", "errors", "warnings", "notes", "figures_sha256")

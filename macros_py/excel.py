@@ -12,19 +12,13 @@ import json
 from pathlib import Path
 
 from .errors import OfficerError, UsageError
+from .write.formula_safe import inert
 from .write.text_fit import FONT_NAME
 from .commands.annotate import (AUTHOR, NO_FINDINGS_ROW, REPORT_HEADER, REPORT_SHEET, STATE_HEADER, STATE_SHEET,
                                 REPORT_TITLE_STYLE, VALUE_COLUMNS, plan_marks, report_geometry, report_rows,
                                 report_title)
 
 TITLE = "Giảm nghèo"
-
-
-def inert(value):
-    """Text that Excel must not take for a formula (unit names, messages copied from files)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 def _sheet_names(book) -> list[str]:

@@ -28,7 +28,8 @@ def test_ods_and_xls_are_read_through_calamine(tmp_path, capsys, target, suffix)
     from macros_py.cli import main
 
     assert main(["validate", str(converted), "--annotate", str(tmp_path / "a.xlsx")]) == 2
-    assert "Chỉ đánh dấu được tệp .xlsx/.xlsm" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "chỉ ghi được bản sao của tệp .xlsx hoặc .xlsm" in err and f"tệp {suffix}" in err
     for command in ("recalc", "clear"):
         assert main([command, str(converted), "-o", str(tmp_path / "out.xlsx")]) == 2
         err = capsys.readouterr().err

@@ -152,8 +152,12 @@ def test_recalc_and_clear_on_shared_formulas(tmp_path):
     out = tmp_path / "out.xlsx"
     assert main(["recalc", str(src), "-o", str(out)]) == 0
     ws = openpyxl.load_workbook(out)["Biểu"]
-    assert [ws[f"H{r}"].value for r in range(8, 25)] == [f"=F{r}-D{r}" for r in range(8, 25)]
-    assert [ws[f"E{r}"].value for r in (8, 16, 24)] == [f"=ROUND(IF(C{r}=0,0,D{r}/C{r})*100,2)" for r in (8, 16, 24)]
+    # the shipped table's formulas are guarded (blank until their cells are typed): recalc keeps that
+    # (H10, typed over with figures in its row, gets the plain formula)
+    assert [ws[f"H{r}"].value for r in range(8, 25)] == [
+        f"=F{r}-D{r}" if r == 10 else f'=IF(COUNT(F{r},D{r})<2,"",F{r}-D{r})' for r in range(8, 25)]
+    assert [ws[f"E{r}"].value for r in (8, 16, 24)] == [
+        f'=IF(COUNT(D{r},C{r})<2,"",ROUND(IF(C{r}=0,0,D{r}/C{r})*100,2))' for r in (8, 16, 24)]
     cached = CalamineWorkbook.from_path(str(out)).get_sheet_by_index(0).to_python(skip_empty_area=False)
     assert cached[9][7] == -18
     assert findings(out) == []
@@ -161,7 +165,7 @@ def test_recalc_and_clear_on_shared_formulas(tmp_path):
     assert main(["validate", str(src), "--annotate", str(marked)]) == 1
     assert main(["clear", str(marked), "-o", str(cleared)]) == 0
     ws = openpyxl.load_workbook(cleared)["Biểu"]
-    assert ws["H10"].value == -20 and ws["H11"].value == "=F11-D11"
+    assert ws["H10"].value == -20 and ws["H11"].value == '=IF(COUNT(F11,D11)<2,"",F11-D11)'
     assert cell_styles(cleared) == cell_styles(src)          # openpyxl reads the shared formulas filled down
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
+from ..write.formula_safe import inert
 from .frames import ManyRead, gather, long_frame
 
 FORMATS = (".csv", ".xlsx", ".parquet")
@@ -20,13 +21,6 @@ TEXT_COLUMNS = ("unit", "level", "kind", "form", "column", "column_name", "sourc
 class ExportResult:
     rows: int
     read: ManyRead
-
-
-def _inert(value):
-    """A text cell Excel would run as a formula ('=…', '+…', '-…', '@…') keeps a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 def _has_pyarrow() -> bool:
@@ -57,7 +51,7 @@ def export(paths: list[Path], out: Path, *, force: bool = False, form: str | Non
         if suffix == ".csv":
             safe = df.copy()
             for column in TEXT_COLUMNS:
-                safe[column] = safe[column].map(_inert)
+                safe[column] = safe[column].map(inert)
             safe.to_csv(tmp, index=False, encoding="utf-8-sig")
         elif suffix == ".xlsx":
             df.to_excel(tmp, index=False, sheet_name="Dữ liệu", engine="xlsxwriter",

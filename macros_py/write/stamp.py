@@ -135,7 +135,7 @@ def read(source) -> Stamp | None:
     cannot be read."""
     import olefile
 
-    package = source if hasattr(source, "zip") else None
+    package = source if hasattr(source, "data") else None     # an engines.package.Package
     path = Path(package.path if package is not None else source)
     try:
         is_xls = (package.data[:8] == olefile.MAGIC) if package is not None else olefile.isOleFile(str(path))

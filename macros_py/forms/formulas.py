@@ -39,12 +39,21 @@ def is_summed(column: Column) -> bool:
     return column.is_number and total_expr(column) is None and column.total != "input"
 
 
-def computed_order(form: Form, total: bool) -> list[Column]:
-    """Computed columns in dependency order (7=5-3 after 3=2/1x100)."""
+_ORDERS: dict[tuple[int, bool], tuple[Form, tuple[Column, ...]]] = {}
+
+
+def computed_order(form: Form, total: bool) -> tuple[Column, ...]:
+    """Computed columns in dependency order (7=5-3 after 3=2/1x100); sorted once per form, as
+    every row of a table asks (the form is kept with its order, so its id cannot be reused)."""
+    known = _ORDERS.get((id(form), total))
+    if known is not None and known[0] is form:
+        return known[1]
     pick = total_expr if total else row_expr
     exprs = {c.number: pick(c) for c in form.columns if c.is_number and pick(c) is not None}
     graph = {n: [d for d in notation.columns_of(e) if d in exprs] for n, e in exprs.items()}
-    return [form.column(n) for n in TopologicalSorter(graph).static_order()]
+    order = tuple(form.column(n) for n in TopologicalSorter(graph).static_order())
+    _ORDERS[(id(form), total)] = (form, order)
+    return order
 
 
 def compute(form: Form, inputs: Mapping[str, float | None], *, total: bool = False,

@@ -92,8 +92,8 @@ def _text_column(check: SheetCheck, cells: list[tuple[Cell, Column]]) -> None:
 
 
 def _listed(cells: list[Cell]) -> str:
-    """'E15, I15, C25' — at most LISTED of them, then how many more."""
-    names = [cell_ref(*d) for d in cells]
+    """'E15, I15, C25' in sheet order, at most LISTED of them, then how many more."""
+    names = [cell_ref(*d) for d in sorted(set(cells))]
     more = len(names) - LISTED
     return ", ".join(names[:LISTED]) + (f" và {more} ô khác" if more > 0 else "")
 

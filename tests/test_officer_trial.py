@@ -281,3 +281,24 @@ def test_notes_in_annotated_files_name_no_command(trial, tmp_path):
     written = [note] + [str(v) for row in wb["Kiểm tra"].iter_rows(values_only=True) for v in row if v]
     assert not any("giamngheo" in t or "chạy lệnh" in t for t in written)
     assert "giamngheo recalc" in render_text([validate_file(lo)])      # the command line keeps its words
+
+
+def test_a_commune_whose_text_count_spoils_its_total_is_not_passed_in_the_consolidation(tmp_path):
+    """Consolidate's 'Tình hình nộp': the commune whose Cộng prints short because a village's households
+    are text says 'Có lỗi', not 'Đạt'; the clean commune still 'Đạt'."""
+    from commune_sheets import FIRST_ROW, commune_workbook, villages
+    from test_consolidate import table_rows
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    clean = villages(1188, 98, 68, 296, 260)
+    spoiled = villages(1527, 145, 107, 309, 263)
+    raws = [commune_workbook(tmp_path / "yen_phuc.xlsx", "xã", "Yên Phúc", clean, year=2021),
+            commune_workbook(tmp_path / "an_son.xlsx", "xã", "An Sơn", spoiled, year=2021,
+                             cells={f"C{FIRST_ROW}": str(spoiled[0]["1"])})]
+    for saved in through_libreoffice(raws, inbox):
+        assert saved.exists()
+    out = tmp_path / "huyen.xlsx"
+    main(["consolidate", str(inbox), "-o", str(out)])
+    status = {r[1]: r[2] for r in table_rows(openpyxl.load_workbook(out)["Tình hình nộp"])[1:]}
+    assert status["Yên Phúc"] == "Đạt" and status["An Sơn"] == "Có lỗi", status

@@ -112,7 +112,7 @@ def test_annotate_clear_and_send_keep_every_cached_result_errors_included(with_e
         lost = [ref for ref, r in seen.items() if ref not in kept or not _same(kept[ref], r)]
         assert lost == [], (copy.name, lost)
     capsys.readouterr()
-    assert main(["validate", str(sent)]) == 0
+    assert main(["validate", str(sent)]) == 1            # the text's error travels with it, said again
     assert "không sửa sau đó" in capsys.readouterr().out
 
 

@@ -302,3 +302,16 @@ def test_a_commune_whose_text_count_spoils_its_total_is_not_passed_in_the_consol
     main(["consolidate", str(inbox), "-o", str(out)])
     status = {r[1]: r[2] for r in table_rows(openpyxl.load_workbook(out)["Tình hình nộp"])[1:]}
     assert status["Yên Phúc"] == "Đạt" and status["An Sơn"] == "Có lỗi", status
+
+
+def test_a_wrong_figure_typed_as_text_is_named_once(tmp_path):
+    """'15.270' typed as text for An Sơn's 1.527 households: wrong and text, one finding says both
+    (never 'retype it as 15.270' beside 'it should be about 1.527')."""
+    table = HandmadeTable(FORMULAS, typos={(7, "1"): "15.270"})
+    raw = tmp_path / "sai.xlsx"
+    build_workbook([table]).save(raw)
+    (lo,) = through_libreoffice([raw], tmp_path / "lo")
+    for path in (raw, lo):
+        on = [f for f in _findings(path) if f.cell == table.ref(7, "1")]
+        assert [f.rule for f in on] == ["likely-culprit"], path
+        assert abs(on[0].expected - 1527) <= 2 and "'15.270'" in on[0].message and "gõ lại thành số" in on[0].message

@@ -181,7 +181,8 @@ CATALOGUE: dict[str, Rule] = {r.id: r for r in (
       "Chưa có biểu của đơn vị để đối chiếu"),
     R("likely-culprit", "error",
       "Ô {cell} ({where}) có lẽ ghi sai: đang ghi {actual}; nếu là {expected} thì {consequence}.",
-      "Ô gây ra nhiều lỗi kéo theo"),
+      "Ô gây ra nhiều lỗi kéo theo",
+      supersedes=("text-number", "text-number-spoils")),     # its message says the text too
     R("follows-culprit", "warning", "Ô {cell} ({where}) {state} vì ô {culprit} {cause}; {remedy}.",
       "Ô sai theo một ô khác"),
 )}

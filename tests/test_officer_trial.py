@@ -315,3 +315,14 @@ def test_a_wrong_figure_typed_as_text_is_named_once(tmp_path):
         on = [f for f in _findings(path) if f.cell == table.ref(7, "1")]
         assert [f.rule for f in on] == ["likely-culprit"], path
         assert abs(on[0].expected - 1527) <= 2 and "'15.270'" in on[0].message and "gõ lại thành số" in on[0].message
+
+
+def test_a_unit_rate_at_one_decimal_rounded_from_the_form_figure_passes_as_on_the_total():
+    """Yên Phúc's 98/1188 = 8,2491, which the form prints 8,25, typed 8,3 (its 7=5-3 then 5,75 − 8,3)."""
+    from macros_py.core.checks import check_table
+    from macros_py.core.table import locate
+
+    assert round_half_up(round_half_up(98 / 1188 * 100, 2), 1) == 8.3
+    table = HandmadeTable(Style(sheet="Biểu"), typos={(0, "3"): 8.3, (0, "7"): round_half_up(5.75 - 8.3)})
+    grid = table.grid()
+    assert [f for f in check_table(grid, locate(grid)) if f.severity != "info"] == []

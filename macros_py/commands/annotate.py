@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ..core.findings import CATALOGUE, SEVERITY_ORDER, SEVERITY_VI, Finding
+from ..core.findings import CATALOGUE, SEVERITY_ORDER, SEVERITY_VI, Finding, for_face
 from ..core.numbers import format_vi
 from ..write.text_fit import FONT_NAME, Style, fit_widths, sheet_heights
 
@@ -46,16 +46,28 @@ class Mark:
 
 
 def plan_marks(findings: list[Finding]) -> list[Mark]:
-    by_cell: dict[tuple[str, str], list[Finding]] = {}
+    """One mark per cell, its note every finding on it. A finding about several cells (a column of
+    number text) marks each; its message is written once, at its own cell, the others point there.
+    Notes are read in Excel by whoever opens the file: they name the button, never the command line."""
+    by_cell: dict[tuple[str, str], list[tuple[Finding, str]]] = {}
     for f in findings:
-        by_cell.setdefault((f.sheet, f.cell), []).append(f)
+        by_cell.setdefault((f.sheet, f.cell), []).append((f, note_text(f)))
+        for ref in f.cells:
+            by_cell.setdefault((f.sheet, ref), []).append(
+                (f, f"{CATALOGUE[f.rule].title}: xem ghi chú ở ô {f.cell}."))
     marks = []
     for (sheet, ref), group in by_cell.items():
-        group.sort(key=lambda f: SEVERITY_ORDER[f.severity])
-        note = "\n".join(f"[{SEVERITY_VI[f.severity]}] {f.message}" for f in group)
-        follows = all(f.rule == "follows-culprit" for f in group)
-        marks.append(Mark(sheet, ref, group[0].severity, note, FILLS["follows" if follows else group[0].severity]))
+        group.sort(key=lambda pair: SEVERITY_ORDER[pair[0].severity])
+        note = "\n".join(f"[{SEVERITY_VI[f.severity]}] {text}" for f, text in group)
+        follows = all(f.rule == "follows-culprit" for f, _ in group)
+        severity = group[0][0].severity
+        marks.append(Mark(sheet, ref, severity, note, FILLS["follows" if follows else severity]))
     return marks
+
+
+def note_text(f: Finding) -> str:
+    """A finding's message as written into a file (a note, the report sheet)."""
+    return for_face(f.message, "file")
 
 
 @dataclass(frozen=True)
@@ -83,7 +95,7 @@ def report_rows(findings: list[Finding]) -> list[ReportRow]:
         pair = (f.actual, f.expected)
         places = max((_places(v, f.decimals) for v in pair if _is_number(v)), default=0)
         shown = [format_vi(float(v), places) if _is_number(v) else (None if v is None else str(v)) for v in pair]
-        rows.append(ReportRow((i, f.sheet, f.cell, SEVERITY_VI[f.severity], CATALOGUE[f.rule].title, f.message,
+        rows.append(ReportRow((i, f.sheet, f.cell, SEVERITY_VI[f.severity], CATALOGUE[f.rule].title, note_text(f),
                                *shown)))
     return rows
 

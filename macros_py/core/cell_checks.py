@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..forms import formulas
+from ..forms.spec import Column
 from .coords import cell_ref, column_letter
 from .names import normalize_name
-from .sheet_check import SheetCheck
+from .sheet_check import Cell, SheetCheck
 
 
 def check_cells(check: SheetCheck) -> None:
@@ -16,6 +17,7 @@ def check_cells(check: SheetCheck) -> None:
     unit_col = table.columns[check.form.unit_column.number]
     units = set(table.unit_rows)
     spec = [(c, table.columns[c.number]) for c in check.columns]
+    texts: dict[int, list[tuple[Cell, Column]]] = {}     # sheet column → its cells of number text
     for row in check.rows:
         line = values[row - 1] if row <= len(values) else ()
         width = len(line)
@@ -46,21 +48,65 @@ def check_cells(check: SheetCheck) -> None:
                 _name_followers(check, found, f"không phải là số ('{_shown(raw)}')",
                                 f"ghi số vào {found.cell} thì ô này tính được")
             elif cell in check.text_numbers:
-                text, how, _ = check.text_numbers[cell]
-                found = check.add("text-number", cell, actual=text, expected=check.numbers[cell], number=c.number,
-                                  how=how, decimals=c.decimals or None)
-                _name_followers(check, found, f"chứa số dạng văn bản '{text}'",
-                                f"gõ lại {found.cell} thành số (hoặc bấm Tính lại) thì ô này thành {{then}}")
+                texts.setdefault(col, []).append((cell, c))
+    for cells in texts.values():
+        if len(cells) > TEXT_COLUMN_FROM:
+            _text_column(check, cells)
+        else:
+            for cell, c in cells:
+                _text_cell(check, cell, c)
 
 
-def _name_followers(check: SheetCheck, found, cause: str, remedy: str) -> None:
-    """The formula cells an input with a problem spoils: each named once, as following from it."""
-    source = (found.row, found.col)
+# More number-text cells than this in one column (a table pasted as text) are one finding.
+TEXT_COLUMN_FROM = 5
+# A finding lists at most this many cells that print wrong, then says how many more.
+LISTED = 12
+
+
+def _text_cell(check: SheetCheck, cell: Cell, c: Column) -> None:
+    """One number-text cell: an error where formula cells reading it print wrong, else a warning."""
+    text, how, _ = check.text_numbers[cell]
+    spoiled = check.follows.get(cell, [])
+    found = check.add("text-number-spoils" if spoiled else "text-number", cell, actual=text,
+                      expected=check.numbers[cell], number=c.number, how=how, decimals=c.decimals or None,
+                      count=len(spoiled), spoiled=_listed(spoiled))
+    _name_followers(check, found, f"chứa số dạng văn bản '{text}'",
+                    f"gõ lại {found.cell} thành số (hoặc bấm Tính lại) thì ô này thành {{then}}")
+
+
+def _text_column(check: SheetCheck, cells: list[tuple[Cell, Column]]) -> None:
+    """A column of number text (pasted as text): one finding for the column, at its first such
+    cell, naming the others in `cells`; each formula cell it spoils is still named once."""
+    (first, c), (last, _) = cells[0], cells[-1]
+    spoiled = [d for cell, _ in cells for d in check.follows.get(cell, [])]
+    found = check.add("text-number-column-spoils" if spoiled else "text-number-column", first,
+                      number=c.number, span=f"{cell_ref(*first)}:{cell_ref(*last)}", count=len(cells),
+                      example=check.text_numbers[first][0], example_cell=cell_ref(*first),
+                      spoiled_count=len(spoiled), spoiled=_listed(spoiled))
+    found.cells = [cell_ref(*cell) for cell, _ in cells[1:]]
+    for cell, _ in cells:
+        text = check.text_numbers[cell][0]
+        _name_followers(check, found, f"chứa số dạng văn bản '{text}'",
+                        f"gõ lại {cell_ref(*cell)} thành số (hoặc bấm Tính lại) thì ô này thành {{then}}",
+                        source=cell)
+
+
+def _listed(cells: list[Cell]) -> str:
+    """'E15, I15, C25' in sheet order, at most LISTED of them, then how many more."""
+    names = [cell_ref(*d) for d in sorted(set(cells))]
+    more = len(names) - LISTED
+    return ", ".join(names[:LISTED]) + (f" và {more} ô khác" if more > 0 else "")
+
+
+def _name_followers(check: SheetCheck, found, cause: str, remedy: str, source: Cell | None = None) -> None:
+    """The formula cells an input with a problem spoils: each named once, as following from it
+    (`source`: the input, when the finding stands for several)."""
+    source = source or (found.row, found.col)
     followers = check.follows.get(source, [])
-    found.follows = [cell_ref(*d) for d in followers]
+    found.follows += [cell_ref(*d) for d in followers]
     for d in followers:
         check.add("follows-culprit", d, actual=printed_value(check, d), expected=check.numbers.get(d),
-                  where=check.where(d), state=printed_state(check, d), culprit=found.cell, cause=cause,
+                  where=check.where(d), state=printed_state(check, d), culprit=cell_ref(*source), cause=cause,
                   remedy=remedy.replace("{then}", check.shown(d)))
 
 
@@ -115,6 +161,7 @@ def check_formula_cells(check: SheetCheck) -> None:
                       formula=c.formula.text)
         elif typed:
             for cell in typed:
+                check.typed_over.add(cell)      # a wrong figure there is said with this (typed-over-wrong)
                 check.add("typed-over-formula", cell, actual=check.numbers.get(cell), number=c.number,
                           formula=c.formula.text, decimals=c.decimals or None, sign=check.percent_sign(cell))
 

@@ -13,7 +13,7 @@ import os
 from . import row_filter, row_rules
 from .cell_checks import check_cells, check_duplicates, check_formula_cells
 from .culprits import attribute_culprits
-from .findings import CATALOGUE, SEVERITY_ORDER, Finding
+from .findings import CATALOGUE, SEVERITY_ORDER, Finding, drop_superseded
 from .grid import Grid
 from .row_rules import Rules
 from .sheet_check import SheetCheck, read_cells
@@ -48,7 +48,7 @@ def run_checks(grid: Grid, table: Table, *, exact: bool = False) -> tuple[SheetC
         view = row_filter.ColumnView(check)
         broken = row_filter.broken_constraints(check, rules, view)
         row_filter.single_cell_checks(check, view)
-    findings = attribute_culprits(check, rules, broken) + check.findings
+    findings = drop_superseded(attribute_culprits(check, rules, broken) + check.findings)
     findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.row, f.col))
     if not exact and os.environ.get(VERIFY_ENV) == "1":
         _verify(findings, run_checks(grid, table, exact=True)[1])
@@ -58,7 +58,7 @@ def run_checks(grid: Grid, table: Table, *, exact: bool = False) -> tuple[SheetC
 def _verify(fast: list[Finding], exact: list[Finding]) -> None:
     def key(f: Finding) -> tuple:
         return (f.sheet, f.cell, f.rule, f.severity, f.message, repr(f.expected), repr(f.actual), f.follows,
-                f.decimals)
+                f.decimals, f.cells)
 
     if [key(f) for f in fast] != [key(f) for f in exact]:
         raise AssertionError("row_filter: the filtered checks differ from the exact ones:\n  filtered "

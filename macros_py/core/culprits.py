@@ -183,6 +183,8 @@ def _report(check: SheetCheck, cell: Cell, value: float, fixed: list[Constraint]
     own = cell_ref(*cell)
     consequence = (f"{len(names)} ô khác sẽ đúng theo: {', '.join(names)}" if names
                    else f"{len(fixed)} quy tắc của ô này đều đúng")
+    if cell in check.text_numbers:     # one finding on the cell: the text is said here (it supersedes text-number)
+        consequence += f" (ô đang chứa số dạng văn bản '{check.text_numbers[cell][0]}': hãy gõ lại thành số)"
     culprit = CATALOGUE["likely-culprit"].finding(
         check.grid.name, *cell, actual=look(cell), expected=value, decimals=check.shown_places(cell),
         sign=check.percent_sign(cell), where=check.where(cell), consequence=consequence)

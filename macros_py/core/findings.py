@@ -19,6 +19,7 @@ class Rule:
     severity: str      # error | warning | info
     template: str      # str.format template; {cell} is always available
     title: str         # one line for the catalogue and the report sheet
+    supersedes: tuple[str, ...] = ()   # rules whose finding on the same cell this one says in full
 
     def finding(self, sheet: str, row: int, col: int, *, expected: float | None = None,
                 actual: Any = None, severity: str | None = None, decimals: int | None = None,
@@ -60,6 +61,7 @@ class Finding:
     actual: Any = None
     follows: list[str] = field(default_factory=list)   # cells whose findings follow from this one
     decimals: int | None = None                        # places the message shows the numbers at
+    cells: list[str] = field(default_factory=list)     # further cells the finding is about (a column's)
 
     @property
     def column(self) -> str:
@@ -75,21 +77,34 @@ class Finding:
                "actual": self.actual}
         if self.follows:
             out["follows"] = list(self.follows)
+        if self.cells:
+            out["cells"] = list(self.cells)
         return out
 
 
 # What the officer should do next, named as each face offers it: the command on the command
-# line (and in what it writes), the button in Excel. Templates say {recalc}; messages are
-# made with the command's words and `for_face` turns them into the button's.
+# line, the button in Excel, and in a file someone else opens (an annotated copy sent by mail:
+# its reader is in Excel, with or without the add-in). Templates say {recalc}; messages are
+# made with the command's words and `for_face` turns them into the others'.
 ACTION_PHRASES = {"cli": {"recalc": "chạy lệnh 'giamngheo recalc'"},
-                  "excel": {"recalc": "bấm nút Tính lại (tab Giảm nghèo)"}}
+                  "excel": {"recalc": "bấm nút Tính lại (tab Giảm nghèo)"},
+                  "file": {"recalc": "bấm nút Tính lại (tab Giảm nghèo) hoặc tự gõ lại công thức của cột"}}
 
 
 def for_face(message: str, face: str) -> str:
-    """A message with its next-step words as `face` ('cli' or 'excel') offers them."""
+    """A message with its next-step words as `face` ('cli', 'excel' or 'file') offers them."""
     for key, phrase in ACTION_PHRASES["cli"].items():
         message = message.replace(phrase, ACTION_PHRASES[face][key])
     return message
+
+
+def drop_superseded(findings: list[Finding]) -> list[Finding]:
+    """Each cell named once: a finding whose rule another finding on the same cell supersedes
+    (a formula typed over with a wrong figure is one finding, not 'wrong' and 'typed over') goes."""
+    said: dict[tuple[str, str], set[str]] = {}
+    for f in findings:
+        said.setdefault((f.sheet, f.cell), set()).update(CATALOGUE[f.rule].supersedes)
+    return [f for f in findings if f.rule not in said[(f.sheet, f.cell)]]
 
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -133,9 +148,26 @@ CATALOGUE: dict[str, Rule] = {r.id: r for r in (
     R("text-number", "warning",
       "Ô {cell} (cột {number}): số '{actual}' được lưu dạng văn bản; đã đọc là {expected} ({how}). "
       "Hãy gõ lại thành số để công thức dùng được.", "Số lưu dạng văn bản"),
+    R("text-number-spoils", "error",
+      "Ô {cell} (cột {number}): số '{actual}' được lưu dạng văn bản nên {count} ô tính từ nó đang in sai hoặc "
+      "báo lỗi: {spoiled}. Hãy gõ lại ô này thành số {expected} (số, không phải văn bản) để các ô đó tính đúng.",
+      "Số lưu dạng văn bản làm sai các ô tính từ nó"),
+    R("text-number-column", "warning",
+      "Cột {number} ({span}) có {count} ô số ghi dạng văn bản (ví dụ '{example}' ở ô {example_cell}); đã đọc "
+      "theo nghĩa của số. Hãy gõ lại các ô này thành số (hoặc chọn cả vùng, bấm dấu chấm than vàng, chọn "
+      "Convert to Number) để công thức dùng được.", "Cả cột số lưu dạng văn bản"),
+    R("text-number-column-spoils", "error",
+      "Cột {number} ({span}) có {count} ô số ghi dạng văn bản (ví dụ '{example}' ở ô {example_cell}) nên "
+      "{spoiled_count} ô tính từ chúng đang in sai hoặc báo lỗi: {spoiled}. Hãy gõ lại các ô này thành số (hoặc "
+      "chọn cả vùng, bấm dấu chấm than vàng, chọn Convert to Number) để các ô đó tính đúng.",
+      "Cả cột số lưu dạng văn bản làm sai các ô tính từ nó"),
     R("typed-over-formula", "warning",
       "Ô {cell} (cột {number}: {formula}) là số gõ tay ({actual}) trong khi các ô khác của cột là công thức; "
       "{recalc} để khôi phục công thức.", "Công thức bị gõ đè bằng số"),
+    R("typed-over-wrong", "error",
+      "Ô {cell} (cột {number}: {formula}) là số gõ tay {actual} đè lên công thức, và sai: theo công thức phải là "
+      "{expected}; {recalc} để khôi phục công thức.", "Công thức bị gõ đè bằng số sai",
+      supersedes=("typed-over-formula",)),
     R("column-typed", "info",
       "Cột {number} ({formula}) được gõ tay toàn bộ, không có công thức (thường do dán từ Word); "
       "{recalc} để đưa công thức vào.", "Cả cột công thức được gõ tay"),
@@ -149,7 +181,8 @@ CATALOGUE: dict[str, Rule] = {r.id: r for r in (
       "Chưa có biểu của đơn vị để đối chiếu"),
     R("likely-culprit", "error",
       "Ô {cell} ({where}) có lẽ ghi sai: đang ghi {actual}; nếu là {expected} thì {consequence}.",
-      "Ô gây ra nhiều lỗi kéo theo"),
+      "Ô gây ra nhiều lỗi kéo theo",
+      supersedes=("text-number", "text-number-spoils")),     # its message says the text too
     R("follows-culprit", "warning", "Ô {cell} ({where}) {state} vì ô {culprit} {cause}; {remedy}.",
       "Ô sai theo một ô khác"),
 )}

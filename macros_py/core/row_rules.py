@@ -100,11 +100,11 @@ class FormulaRule(RowRule):
         exact = self._expected(row, look, False)
         if exact is None:
             return True
-        tol, places = self._tolerance(row), self._places(row)
-        if _gap(actual, exact, places) <= tol:
+        tol, places, form = self._tolerance(row), self._places(row), self.column.decimals
+        if _written_gap(actual, exact, places, form) <= tol:
             return True
         rounded = self._expected(row, look, True)
-        return rounded is not None and _gap(actual, rounded, places) <= tol
+        return rounded is not None and _written_gap(actual, rounded, places, form) <= tol
 
     def residual(self, row: int, look: Lookup) -> float | None:
         actual, exact = look((row, self.target_col)), self._expected(row, look, False)
@@ -117,7 +117,9 @@ class FormulaRule(RowRule):
         if places:      # never "ghi 9,71 … phải là 9,71": as many decimals as tell them apart
             places = distinct_places(actual, exact, places, self._places(row) or places)
         shown = notation.excel_round(exact, places) if places else exact
-        return CATALOGUE[self.rule_id].finding(
+        # a formula typed over with this wrong figure: one finding says both (never the cell twice)
+        rule_id = "typed-over-wrong" if (row, self.target_col) in self.check.typed_over else self.rule_id
+        return CATALOGUE[rule_id].finding(
             self.check.grid.name, row, self.target_col, expected=shown, actual=actual, decimals=places,
             sign=self.check.percent_sign((row, self.target_col)), number=self.column.number, formula=self.formula,
             label=self.label)
@@ -152,7 +154,7 @@ class RateCountRule(RowRule):
         if r is None or c is None or not h:
             return None
         places = self.check.decimals((row, self.rate_col), self.column)
-        return _gap(r, c / h * self.scale, places) / (0.5 * 10.0 ** -places + NOISE)
+        return _written_gap(r, c / h * self.scale, places, self.column.decimals) / (0.5 * 10.0 ** -places + NOISE)
 
     def holds(self, row: int, look: Lookup) -> bool:
         gap = self.residual(row, look)
@@ -346,6 +348,16 @@ def _gap(actual: float, exact: float, places: int | None) -> float:
     if places is None:
         return gap
     return min(gap, abs(notation.excel_round(actual, places) - exact))
+
+
+def _written_gap(actual: float, exact: float, places: int | None, form: int) -> float:
+    """`_gap`, where a figure written at fewer decimals than the form's may also be the rounding
+    of the form's own figure: 8,3 typed for 8,2491, which the form prints 8,25 (one rule for unit
+    rows and totals alike; 9,3 is still far from both)."""
+    gap = _gap(actual, exact, places)
+    if places is None or places >= form:
+        return gap
+    return min(gap, _gap(actual, notation.excel_round(exact, form), places))
 
 
 def _tenths(households: float) -> str:

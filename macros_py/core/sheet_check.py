@@ -12,6 +12,7 @@ Nothing is kept per cell beyond its number, so a 100,000-row table stays in boun
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Callable
 
 from ..forms import formulas, notation
@@ -58,6 +59,7 @@ class SheetCheck:
         self.unsure: set[Cell] = set()              # … where that depends on the computer (number text)
         self.inferred_columns: set[str] = set()     # formulas unknown: unit-row columns that compute exactly
         self.inferred_cells: set[Cell] = set()      # … and (sub)total cells that do
+        self.typed_over: set[Cell] = set()          # numbers typed over a formula the rest of the column has
         self._readers = {total: _readers(self.form, total) for total in (False, True)}
         self._order = {total: _order(self.form, total) for total in (False, True)}
 
@@ -126,15 +128,18 @@ class SheetCheck:
         return d
 
     def shown_places(self, cell: Cell) -> int | None:
-        """Decimals the cell shows (for messages that quote it as the officer sees it)."""
+        """Decimals the cell shows (for messages that quote it as the officer sees it); a whole
+        count is written whole whatever its format (101, never 101,00)."""
         fmt = self.grid.number_format(*cell)
         value = self.numbers.get(cell)
+        column = self.column(cell)
         if cell in self.text_numbers:
             return self.text_numbers[cell][2]
+        if not column.decimals:
+            return 0 if value is not None and abs(value - round(value)) < NOISE else None
         if fmt and value is not None:
             return shown_decimals(value, fmt)
-        column = self.column(cell)
-        return column.decimals or None
+        return column.decimals
 
     def percent_sign(self, cell: Cell) -> str:
         """'%' where the cell shows a percent sign (a percent format), else nothing."""
@@ -386,7 +391,8 @@ def _fill_uncached(check: SheetCheck, blanks: list[Cell]) -> None:
     will show them, so a wrong printed figure is reported like a stored one. A SUM skips number
     text (the total prints without that row: 12.323 for 13.850); an error value read is passed on;
     arithmetic on text that is no number gives #VALUE!; arithmetic on number text gives whatever
-    the computer's regional settings read it as ('1.527': 1527 or 1,527), unknown here. Rates
+    the computer's regional settings read it as ('1.527': 1527 or 1,527), unknown here, except
+    plain digits ('45'), which every spreadsheet reads as the number. Rates
     are rounded to the form's decimals, as the form's formulas (and officers' printed tables) are."""
     grid = check.grid
     todo = [cell for cell in blanks if grid.has_formula(*cell) and cell not in grid.errors]
@@ -421,13 +427,22 @@ def _as_shown(check: SheetCheck, cell: Cell) -> tuple[float | None, str | None]:
         if not present:                 # 0, or empty where the total is guarded (=IF(COUNT(…)=0,"",…))
             return None, ("?" if any(c in check.text_numbers for c in reads) else None)
         return float(sum(present)), None
-    if any(c in check.text_numbers for c in reads):
+    if any(c in check.text_numbers and not _read_alike(check.text_numbers[c][0]) for c in reads):
         return None, "?"
     if any(check.numbers.get(c) is None and isinstance(check.raw(c), str) for c in reads):
         return None, "#VALUE!"
     value, places = check.recompute(cell, check.numbers.get), check.column(cell).decimals
     # rounded as the form's formulas round (=ROUND(M25-K25,2) prints -2,71, not -2,72)
     return (notation.excel_round(value, places) if value is not None and places else value), None
+
+
+def _read_alike(text: str) -> bool:
+    """Is number text read as the same number by every spreadsheet's arithmetic, whatever the
+    computer's separators ('45': Excel and LibreOffice both compute with 45; '1.527' is not)?"""
+    return _PLAIN_WHOLE.fullmatch(text) is not None
+
+
+_PLAIN_WHOLE = re.compile(r"-?\d+")
 
 
 def _explain_problem_inputs(check: SheetCheck) -> None:

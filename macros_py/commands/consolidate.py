@@ -385,7 +385,7 @@ def row_notes(c: Consolidation, unit: str, *, brief: bool = False) -> list[str]:
     if part.only_total:
         notes.append("Đơn vị chỉ ghi dòng Cộng, các dòng chi tiết để trống.")
     if part.errors and brief:
-        notes.append(f"tệp '{s.name}' có {part.errors} lỗi (xem 'giamngheo validate').")
+        notes.append(f"tệp '{s.name}' có {part.errors} lỗi (mở tệp, bấm Kiểm tra để xem từng ô).")
     elif part.errors:
         more = part.errors - len(part.error_notes)
         notes.append(f"Biểu của đơn vị (tệp '{s.name}', trang '{part.sheet}') có {part.errors} lỗi, "
@@ -547,7 +547,7 @@ def legend_text(units: list[Unit], rule_breaks: bool) -> str | None:
                      "tiết), hoặc ô chi tiết có lẽ ghi sai hay để trống (ghi chú của ô nói rõ)")
     if rule_breaks:
         parts.append("ô chữ đỏ nền hồng (lỗi), chữ nâu nền vàng (cảnh báo) — số liệu sai quy tắc của biểu, bảng tự "
-                     "tô theo số liệu ('giamngheo validate' nêu từng ô)")
+                     "tô theo số liệu (bấm Kiểm tra, tab Giảm nghèo, để xem từng ô)")
     return "Chú thích màu: " + "; ".join(parts) + "." if parts else None
 
 

@@ -120,6 +120,11 @@ CATALOGUE: dict[str, Rule] = {r.id: r for r in (
       "{count} hộ ở ô {count_cell} (cột {count_number}), quá nửa hộ làm tròn. Một trong hai ô ghi sai: nếu tỷ lệ "
       "đúng thì số hộ là khoảng {implied_count}; nếu số hộ đúng thì tỷ lệ là khoảng {expected}%.",
       "Tỷ lệ chỉ tiêu không khớp với số hộ"),
+    R("rate-without-households", "error",
+      "Ô {cell} (cột {number}): ô {count_cell} (cột {count_number}) ghi {count} hộ nhưng ô {households_cell} "
+      "(cột {households_number}) ghi 0 hộ dân cư, nên không tính được tỷ lệ. Một trong hai ô ghi sai: xem lại số "
+      "hộ dân cư hoặc số hộ ở ô {count_cell}.",
+      "Có số hộ nhưng tổng số hộ dân cư là 0"),
     R("total-not-sum", "error",
       "Ô {cell} (dòng {label}, cột {number}) ghi {actual}, nhưng cộng các đơn vị được {expected}.",
       "Dòng tổng không bằng tổng các đơn vị"),

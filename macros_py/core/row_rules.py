@@ -135,7 +135,7 @@ class RateCountRule(RowRule):
     solvable = True
 
     def __init__(self, check: SheetCheck, column: Column, num: str, den: str, scale: float):
-        self.check, self.column, self.scale, self.num = check, column, scale, num
+        self.check, self.column, self.scale, self.num, self.den = check, column, scale, num, den
         cols = check.table.columns
         self.rate_col, self.count_col, self.households_col = cols[column.number], cols[num], cols[den]
         self.anchor_col = self.rate_col
@@ -177,6 +177,11 @@ class RateCountRule(RowRule):
         places = self.column.decimals
         if exact is not None:
             places = distinct_places(r, exact, places, self.check.decimals((row, self.rate_col), self.column))
+        if not h:           # no rate can be offered over 0 households: say what does not fit
+            return CATALOGUE["rate-without-households"].finding(
+                self.check.grid.name, row, self.rate_col, actual=r, decimals=places, number=self.column.number,
+                count=c, count_number=self.num, count_cell=cell_ref(row, self.count_col),
+                households_cell=cell_ref(row, self.households_col), households_number=self.den)
         # Which of the two is wrong cannot be told from this rule alone (the culprit search names
         # one when other rules decide it): the message says what each would have to be.
         return CATALOGUE["rate-count-mismatch"].finding(

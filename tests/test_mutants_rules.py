@@ -1,0 +1,118 @@
+"""Tests written to kill mutants of the rules (core/) that survived a mutation run (tests/MUTATION.md).
+
+Each checks what an officer sees: a finding's rule, cell, expected figure and message. Tables are
+built in memory from seed 003's published rows (as the officers typed them); expectations are
+plain arithmetic written here from the numbering row (`3=2/1x100`, `6=4-2` …), never the code's.
+"""
+from __future__ import annotations
+
+import pytest
+
+from conftest import published_van_quan
+from fixtures import NUMBERING
+from macros_py.core.checks import check_table
+from macros_py.core.grid import Grid, cell_key
+from macros_py.core.table import locate
+
+UNITS = {name: list(values) for name, values in published_van_quan()[0]}
+COUNTS = (1, 2, 4, 8, 10)             # the typed counts, by column number
+
+
+def total_of(rows: list[list[float]]) -> list[float]:
+    """The total row by hand: counts summed, every rate the ratio of the sums, changes differences."""
+    t = {n: sum(r[n - 1] for r in rows) for n in COUNTS}
+    pct = lambda a, b: round(a / b * 100 + 1e-9, 2)     # noqa: E731 (no half-way cases in these sums)
+    t[3], t[5], t[9], t[11] = pct(t[2], t[1]), pct(t[4], t[1]), pct(t[8], t[1]), pct(t[10], t[1])
+    t[6], t[7], t[12], t[13] = t[4] - t[2], round(t[5] - t[3], 2), t[10] - t[8], round(t[11] - t[9], 2)
+    return [t[n] for n in range(1, 14)]
+
+
+def grid_of(units: dict[str, list[float]], *, total: bool = True, edits: dict[str, object] | None = None,
+            numbering: list[str] = NUMBERING) -> Grid:
+    """Numbering row in row 1, the units from row 2, the total ("Cộng") last; `edits` by cell name."""
+    rows = [list(numbering)]
+    for i, (name, values) in enumerate(units.items(), start=1):
+        rows.append([i, name, *values])
+    if total:
+        rows.append([None, "Cộng", *total_of(list(units.values()))])
+    for ref, value in (edits or {}).items():
+        col = ord(ref[0]) - ord("A")
+        row = int(ref[1:]) - 1
+        rows[row][col] = value
+    return Grid("Biểu", rows)
+
+
+def findings(grid: Grid, *, exact: bool = False):
+    table = locate(grid)
+    assert table is not None
+    return check_table(grid, table, exact=exact)
+
+
+def brief(found) -> list[tuple[str, str]]:
+    return sorted((f.cell, f.rule) for f in found)
+
+
+def three(*names: str) -> dict[str, list[float]]:
+    return {n: list(UNITS[n]) for n in names or ("Yên Phúc", "Bình Phúc", "Tân Đoàn")}
+
+
+def test_the_published_rows_are_clean():
+    assert findings(grid_of(three())) == []
+
+
+# ------------------------------------------------------------- row_rules: what each finding says
+
+def test_a_target_rate_that_disagrees_with_its_count_says_both_ways_to_mend_it():
+    """Yên Phúc (1.188 households, 68 poor at the end) with a target of 12 %: 12 % of 1.188 is
+    142,56 households, 74,56 more than 68; 68/1188 x 100 = 5,7239 %. Column 7 is typed to agree
+    with the 12 %, so this is the only broken rule and no culprit is named."""
+    found = findings(grid_of(three(), edits={"G2": 12, "I2": 12 - 8.25}))
+    assert len(found) == 1
+    f = found[0]
+    assert (f.cell, f.rule, f.severity, f.actual, f.expected, f.decimals) == \
+        ("G2", "rate-count-mismatch", "error", 12, 5.72, 2)
+    assert f.message == ("Ô G2 (cột 5): tỷ lệ 12,00% của 1.188 hộ là 142,6 hộ, lệch 74,6 hộ so với 68 hộ ở ô F2 "
+                         "(cột 4), quá nửa hộ làm tròn. Một trong hai ô ghi sai: nếu tỷ lệ đúng thì số hộ là khoảng "
+                         "143; nếu số hộ đúng thì tỷ lệ là khoảng 5,72%.")
+
+
+def test_a_rate_below_its_count_and_a_whole_implied_count():
+    """1 % of 1.188 is 11,88 households (56,12 fewer than 68); 25 % is exactly 297, written
+    without a decimal (229 more than 68)."""
+    low = findings(grid_of(three(), edits={"G2": 1, "I2": 1 - 8.25}))
+    assert [(f.cell, f.rule) for f in low] == [("G2", "rate-count-mismatch")]
+    assert "tỷ lệ 1,00% của 1.188 hộ là 11,9 hộ, lệch 56,1 hộ so với 68 hộ" in low[0].message
+    assert "số hộ là khoảng 12;" in low[0].message
+    whole = findings(grid_of(three(), edits={"G2": 25, "I2": 25 - 8.25}))
+    assert [(f.cell, f.rule) for f in whole] == [("G2", "rate-count-mismatch")]
+    assert "tỷ lệ 25,00% của 1.188 hộ là 297 hộ, lệch 229 hộ so với 68 hộ" in whole[0].message
+    assert "số hộ là khoảng 297;" in whole[0].message
+
+
+def test_a_formula_cell_typed_wrong_says_what_the_formula_gives():
+    """Column 6 (6=4-2) of Yên Phúc typed -31 where 68 - 98 = -30."""
+    found = findings(grid_of(three(), edits={"H2": -31}))
+    assert [(f.cell, f.rule, f.actual, f.expected, f.decimals) for f in found] == \
+        [("H2", "formula-mismatch", -31, -30, None)]
+    assert found[0].message == "Ô H2 (cột 6: 6=4-2) ghi -31, nhưng theo công thức phải là -30."
+
+
+def test_a_rate_formula_off_by_more_than_its_rounding():
+    """Column 3 (3=2/1x100) typed 8,30 where 98/1188 x 100 = 8,2492 → 8,25 (column 7 typed to
+    agree, so only column 3's rule breaks)."""
+    found = findings(grid_of(three(), edits={"E2": 8.3, "I2": 5.75 - 8.3}))
+    assert [(f.cell, f.rule, f.actual, f.expected, f.decimals) for f in found] == \
+        [("E2", "formula-mismatch", 8.3, 8.25, 2)]
+    assert found[0].message == "Ô E2 (cột 3: 3=2/1x100) ghi 8,30, nhưng theo công thức phải là 8,25."
+
+
+def test_a_message_shows_as_many_decimals_as_tell_the_figures_apart():
+    """A stored 8,2549 against 98/1188 x 100 = 8,24916: both read 8,25 at two decimals, so the
+    message uses three (8,255 against 8,249), never "ghi 8,25, phải là 8,25". The cell shows
+    three decimals (format 0.000), so it is judged at three."""
+    grid = grid_of(three(), edits={"E2": 8.2549, "I2": 5.75 - 8.2549})
+    grid.knows_formats, grid.formats = True, {cell_key(2, 5): "0.000"}
+    found = findings(grid)
+    assert [(f.cell, f.rule, f.decimals) for f in found] == [("E2", "formula-mismatch", 3)]
+    assert found[0].expected == 8.249
+    assert found[0].message == "Ô E2 (cột 3: 3=2/1x100) ghi 8,255, nhưng theo công thức phải là 8,249."

@@ -116,3 +116,108 @@ def test_a_message_shows_as_many_decimals_as_tell_the_figures_apart():
     assert [(f.cell, f.rule, f.decimals) for f in found] == [("E2", "formula-mismatch", 3)]
     assert found[0].expected == 8.249
     assert found[0].message == "Ô E2 (cột 3: 3=2/1x100) ghi 8,255, nhưng theo công thức phải là 8,249."
+
+
+# A form with no formulas and no relations: each bound and each total is then the only rule a
+# wrong cell breaks, so its own finding is what the officer gets (no culprit search).
+PLAIN_FORM = """
+id = "t-plain"
+name = "T"
+title = "T"
+[[columns]]
+number = "A"
+header = "STT"
+name = "STT"
+kind = "label"
+[[columns]]
+number = "B"
+header = "Đơn vị"
+name = "Đơn vị"
+kind = "label"
+role = "unit"
+[[columns]]
+number = "1"
+header = "Hộ"
+name = "Tổng số hộ"
+kind = "count"
+[[columns]]
+number = "2"
+header = "Hộ nghèo"
+name = "Hộ nghèo"
+kind = "count"
+[[columns]]
+number = "3"
+header = "Tỷ lệ"
+name = "Tỷ lệ"
+kind = "rate"
+decimals = 2
+total = "input"
+"""
+
+
+def plain(rows: list[list], total: list | None = None, subtotal: tuple[int, list] | None = None):
+    import tomllib
+
+    from macros_py.forms.spec import _build
+
+    form = _build(tomllib.loads(PLAIN_FORM))
+    lines = [["A", "B", "1", "2", "3"]] + [[i, f"Xã {chr(64 + i)}", *r] for i, r in enumerate(rows, start=1)]
+    if total is not None:
+        lines.append([None, "Cộng", *total])
+    grid = Grid("Biểu", lines)
+    table = locate(grid, [form])
+    assert table is not None and len(table.unit_rows) == len(rows)
+    return check_table(grid, table)
+
+
+def test_bounds_each_say_what_is_wrong():
+    found = plain([[100, -5, 10], [100, 40.5, 10], [100, 40, 100.5], [100, 40, -0.25], [100, 40, 100],
+                   [0, 0, 0]])
+    assert [(f.cell, f.rule, f.severity, f.actual, f.decimals) for f in found] == [
+        ("D2", "negative-count", "error", -5, None), ("D3", "not-whole", "error", 40.5, 2),
+        ("E4", "rate-out-of-range", "error", 100.5, 2), ("E5", "rate-out-of-range", "error", -0.25, 2)]
+    assert [f.message for f in found] == [
+        "Ô D2 (cột 2): số hộ không thể âm (-5).",
+        "Ô D3 (cột 2): số hộ phải là số nguyên, đang ghi 40,50.",
+        "Ô E4 (cột 3): tỷ lệ 100,50% nằm ngoài khoảng 0–100%.",
+        "Ô E5 (cột 3): tỷ lệ -0,25% nằm ngoài khoảng 0–100%."]
+
+
+def test_a_count_is_whole_within_the_spreadsheets_noise():
+    """3,00000001 is a float's noise around 3 (whole); 3,00001 is not whole."""
+    found = plain([[100, 3.00000001, 3], [100, 3.00001, 3]])
+    assert [(f.cell, f.rule) for f in found] == [("D3", "not-whole")]
+
+
+def test_a_total_that_is_not_the_sum_says_what_the_units_add_to():
+    """Households 100 + 250 + 75 = 425, typed 420 in the total; poor 10 + 20 + 5 = 35 (right)."""
+    found = plain([[100, 10, 10], [250, 20, 8], [75, 5, 6.67]], total=[420, 35, 8.24])
+    assert [(f.cell, f.rule, f.actual, f.expected) for f in found] == [("C5", "total-not-sum", 420, 425)]
+    assert found[0].message == "Ô C5 (dòng Cộng, cột 1) ghi 420, nhưng cộng các đơn vị được 425."
+    assert plain([[100, 10, 10], [250, 20, 8], [75, 5, 6.67]], total=[425, 35, 8.24]) == []
+
+
+def test_a_large_total_is_judged_exactly():
+    """A province's 1.250.000 households typed 1.250.001: one household off is an error however
+    large the total (the tolerance is relative float noise, far below one household)."""
+    found = plain([[625_000, 10, 0], [625_000, 20, 0]], total=[1_250_001, 30, 0])
+    assert [(f.cell, f.rule, f.expected) for f in found] == [("C4", "total-not-sum", 1_250_000)]
+    assert plain([[625_000, 10, 0], [625_000, 20, 0]], total=[1_250_000, 30, 0]) == []
+
+
+def test_the_json_of_a_finding_names_its_cell_and_figures():
+    found = plain([[100, -5, 10]])[0]
+    assert found.to_json() == {"cell": "D2", "row": 2, "column": "D", "rule": "negative-count", "severity": "error",
+                               "message": "Ô D2 (cột 2): số hộ không thể âm (-5).", "expected": None, "actual": -5}
+    culprit = findings(grid_of(three(), edits={"E2": 8.52}))[0]
+    assert culprit.to_json() == {
+        "cell": "E2", "row": 2, "column": "E", "rule": "likely-culprit", "severity": "error",
+        "message": culprit.message, "expected": 8.25, "actual": 8.52, "follows": ["I2"]}
+
+
+def test_messages_name_the_button_in_excel_and_the_command_on_the_command_line():
+    from macros_py.core.findings import for_face
+
+    cli = "Cột 3 được gõ tay toàn bộ; chạy lệnh 'giamngheo recalc' để đưa công thức vào."
+    assert for_face(cli, "excel") == "Cột 3 được gõ tay toàn bộ; bấm nút Tính lại (tab Giảm nghèo) để đưa công thức vào."
+    assert for_face(cli, "cli") == cli

@@ -221,3 +221,37 @@ def test_messages_name_the_button_in_excel_and_the_command_on_the_command_line()
     cli = "Cột 3 được gõ tay toàn bộ; chạy lệnh 'giamngheo recalc' để đưa công thức vào."
     assert for_face(cli, "excel") == "Cột 3 được gõ tay toàn bộ; bấm nút Tính lại (tab Giảm nghèo) để đưa công thức vào."
     assert for_face(cli, "cli") == cli
+
+
+# ------------------------------------------------------------- agreements (Krông Nô's form)
+
+KRONG_NO = ["A", "B", "1", "2", "3=1-4", "4", "5", "6"]
+
+
+def krong_no(*rows: list) -> list:
+    lines = [KRONG_NO] + [[i, name, *figures] for i, (name, *figures) in enumerate(rows, start=1)]
+    return findings(Grid("Biểu", lines))
+
+
+def test_two_derivations_of_the_households_that_do_not_overlap_are_a_warning():
+    """Buôn Choah (seed 000) with its rate reduction typed 3,87 for 2,87: 17 households reduced /
+    3,87 % (± 0,005) = 438,71–439,84 households; 56 poor at the end / 9,44 % (± 0,005) =
+    592,91–593,54. The published 2,87 gives 591,3–593,4, which meets 592,9–593,5: no finding there."""
+    found = krong_no(["Buôn Choah", 73, 3.87, 56, 17, 13, 9.44], ["Nâm N'Đir", 96, 1.44, 67, 29, 21, 3.34])
+    assert [(f.cell, f.rule, f.severity, f.actual, f.expected) for f in found] == \
+        [("D2", "agree", "warning", 3.87, None)]
+    assert found[0].message == (
+        "Ô D2: Số hộ dân cư suy ra từ số hộ giảm và tỷ lệ giảm không khớp với số suy ra từ số hộ nghèo và tỷ lệ "
+        "cuối năm (438,7–439,8 so với 592,9–593,5, đã tính sai số làm tròn của các số đã ghi).")
+    assert krong_no(["Buôn Choah", 73, 2.87, 56, 17, 13, 9.44]) == []
+
+
+def test_agreement_allows_exactly_the_rounding_of_the_shown_figures():
+    """17 reduced at 2,87 % (± 0,005) gives 17/2,875 … 17/2,865 x 100 = 591,30–593,37 households.
+    56 poor at the end over an end rate r ± 0,005: 9,47 gives 591,03–591,65 and 9,44 gives
+    592,91–593,54 (both meet it); 9,48 gives 590,40–591,03 and 9,43 gives 593,54–594,16 (neither)."""
+    for rate in (9.44, 9.47):
+        assert krong_no(["Buôn Choah", 73, 2.87, 56, 17, 13, rate]) == [], rate
+    for rate in (9.43, 9.48):
+        assert [(f.cell, f.rule) for f in krong_no(["Buôn Choah", 73, 2.87, 56, 17, 13, rate])] == \
+            [("D2", "agree")], rate

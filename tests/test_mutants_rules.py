@@ -255,3 +255,31 @@ def test_agreement_allows_exactly_the_rounding_of_the_shown_figures():
     for rate in (9.43, 9.48):
         assert [(f.cell, f.rule) for f in krong_no(["Buôn Choah", 73, 2.87, 56, 17, 13, rate])] == \
             [("D2", "agree")], rate
+
+
+def test_intervals_that_touch_agree():
+    """50 households reduced at 1,00 % and 50 poor at the end at 1,01 %: 50/1,005 x 100 is both
+    the low end of the first range (4975,1–5025,1) and the high end of the second
+    (4926,1–4975,1). Touching ranges agree, either way round."""
+    assert krong_no(["X", 100, 1.00, 50, 50, 0, 1.01]) == []
+    assert krong_no(["X", 100, 1.01, 50, 50, 0, 1.00]) == []
+
+
+def test_a_single_household_reduced_is_still_judged_and_none_reduced_is_not():
+    """1 household at 5 % is 19,8–20,2 households, against 56/9,44 % = 592,9–593,5: a warning.
+    0 households reduced says nothing about the households (0/5 %): no warning."""
+    found = krong_no(["X", 57, 5.00, 56, 1, 0, 9.44])
+    assert [(f.cell, f.rule) for f in found] == [("D2", "agree")]
+    assert "(19,8–20,2 so với 592,9–593,5," in found[0].message
+    assert krong_no(["X", 56, 5.00, 56, 0, 0, 9.44]) == []
+
+
+def test_a_wrong_count_that_breaks_a_formula_and_the_agreement_is_named_once():
+    """Buôn Choah's end count (column 3 = 1 - 4 = 73 - 17 = 56) typed 66: both the formula and the
+    agreement break, and one correction (56) mends both; likewise its reduction (column 4)
+    typed 27 where 73 - 56 = 17."""
+    other = ["Nâm N'Đir", 96, 1.44, 67, 29, 21, 3.34]
+    found = krong_no(["Buôn Choah", 73, 2.87, 66, 17, 13, 9.44], other)
+    assert [(f.cell, f.rule, f.expected) for f in found] == [("E2", "likely-culprit", 56), ("D2", "follows-culprit", 2.87)]
+    found = krong_no(["Buôn Choah", 73, 2.87, 56, 27, 13, 9.44], other)
+    assert [(f.cell, f.rule, f.expected) for f in found][0] == ("F2", "likely-culprit", 17)

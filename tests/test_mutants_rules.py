@@ -87,6 +87,11 @@ def test_a_rate_below_its_count_and_a_whole_implied_count():
     assert [(f.cell, f.rule) for f in whole] == [("G2", "rate-count-mismatch")]
     assert "tỷ lệ 25,00% của 1.188 hộ là 297 hộ, lệch 229 hộ so với 68 hộ" in whole[0].message
     assert "số hộ là khoảng 297;" in whole[0].message
+    # 0,84 % of 1.188 is 9,9792 households: 10 to a tenth (not 10,0), 58,0208 = 58 away from 68
+    near = findings(grid_of(three(), edits={"G2": 0.84, "I2": 0.84 - 8.25}))
+    assert [(f.cell, f.rule) for f in near] == [("G2", "rate-count-mismatch")]
+    assert "tỷ lệ 0,84% của 1.188 hộ là 10 hộ, lệch 58 hộ so với 68 hộ" in near[0].message
+    assert "số hộ là khoảng 10;" in near[0].message
 
 
 def test_a_formula_cell_typed_wrong_says_what_the_formula_gives():
@@ -115,6 +120,12 @@ def test_a_message_shows_as_many_decimals_as_tell_the_figures_apart():
     found = findings(grid)
     assert [(f.cell, f.rule, f.decimals) for f in found] == [("E2", "formula-mismatch", 3)]
     assert found[0].expected == 8.249
+    assert found[0].message == "Ô E2 (cột 3: 3=2/1x100) ghi 8,255, nhưng theo công thức phải là 8,249."
+    # shown at four decimals (0.0000): judged at four, still told apart at three
+    grid = grid_of(three(), edits={"E2": 8.2549, "I2": 5.75 - 8.2549})
+    grid.knows_formats, grid.formats = True, {cell_key(2, 5): "0.0000"}
+    found = findings(grid)
+    assert [(f.cell, f.rule, f.decimals, f.expected) for f in found] == [("E2", "formula-mismatch", 3, 8.249)]
     assert found[0].message == "Ô E2 (cột 3: 3=2/1x100) ghi 8,255, nhưng theo công thức phải là 8,249."
 
 
@@ -155,13 +166,32 @@ total = "input"
 """
 
 
-def plain(rows: list[list], total: list | None = None, subtotal: tuple[int, list] | None = None):
+# The same with an optional count and two relations, one an equality (a culprit can be solved from it).
+RELATION_FORM = PLAIN_FORM.replace('id = "t-plain"', 'id = "t-relation"') + """
+[[columns]]
+number = "4"
+header = "Hộ không nghèo"
+name = "Hộ không nghèo"
+kind = "count"
+optional = true
+[[rules]]
+check = "2<=1"
+message = "Số hộ nghèo lớn hơn tổng số hộ"
+[[rules]]
+check = "1=2+4"
+severity = "warning"
+message = "Tổng số hộ không bằng hộ nghèo cộng hộ không nghèo"
+"""
+
+
+def plain(rows: list[list], total: list | None = None, spec: str = PLAIN_FORM):
     import tomllib
 
     from macros_py.forms.spec import _build
 
-    form = _build(tomllib.loads(PLAIN_FORM))
-    lines = [["A", "B", "1", "2", "3"]] + [[i, f"Xã {chr(64 + i)}", *r] for i, r in enumerate(rows, start=1)]
+    form = _build(tomllib.loads(spec))
+    numbering = ["A", "B", "1", "2", "3"] + (["4"] if spec is RELATION_FORM else [])
+    lines = [numbering] + [[i, f"Xã {chr(64 + i)}", *r] for i, r in enumerate(rows, start=1)]
     if total is not None:
         lines.append([None, "Cộng", *total])
     grid = Grid("Biểu", lines)
@@ -283,3 +313,25 @@ def test_a_wrong_count_that_breaks_a_formula_and_the_agreement_is_named_once():
     assert [(f.cell, f.rule, f.expected) for f in found] == [("E2", "likely-culprit", 56), ("D2", "follows-culprit", 2.87)]
     found = krong_no(["Buôn Choah", 73, 2.87, 56, 27, 13, 9.44], other)
     assert [(f.cell, f.rule, f.expected) for f in found][0] == ("F2", "likely-culprit", 17)
+
+
+# ------------------------------------------------------------- relations of a spec
+
+def test_a_broken_relation_says_both_sides():
+    found = plain([[100, 120, 10], [100, 40, 10]], spec=RELATION_FORM)
+    assert [(f.sheet, f.cell, f.rule, f.severity, f.actual) for f in found] == [("Biểu", "D2", "relation", "error", 120)]
+    assert found[0].message == "Ô D2: Số hộ nghèo lớn hơn tổng số hộ (120 so với 100)."
+
+
+def test_an_equality_relation_names_the_one_wrong_count():
+    """Xã A: 100 households, 60 not poor, poor typed 150: 2<=1 and 1=2+4 both break, and one
+    correction mends both: 100 - 60 = 40 poor (C2, where the equality is placed, follows it).
+    With 4 blank the equality is not judged."""
+    found = plain([[100, 150, 10, 60], [100, 40, 10, 60], [100, 150, 10]], spec=RELATION_FORM)
+    assert [(f.cell, f.rule, f.actual, f.expected) for f in found] == \
+        [("D2", "likely-culprit", 150, 40), ("D4", "relation", 150, None), ("C2", "follows-culprit", 100, 100)]
+    assert found[0].message.startswith("Ô D2 (Xã A, cột 2 — Hộ nghèo) có lẽ ghi sai: đang ghi 150; nếu là 40 thì")
+    # the equality alone (a warning in this spec): both sides said
+    found = plain([[100, 30, 10, 60]], spec=RELATION_FORM)
+    assert [(f.cell, f.rule, f.severity) for f in found] == [("C2", "relation", "warning")]
+    assert found[0].message == "Ô C2: Tổng số hộ không bằng hộ nghèo cộng hộ không nghèo (100 so với 90)."

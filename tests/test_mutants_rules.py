@@ -335,3 +335,106 @@ def test_an_equality_relation_names_the_one_wrong_count():
     found = plain([[100, 30, 10, 60]], spec=RELATION_FORM)
     assert [(f.cell, f.rule, f.severity) for f in found] == [("C2", "relation", "warning")]
     assert found[0].message == "Ô C2: Tổng số hộ không bằng hộ nghèo cộng hộ không nghèo (100 so với 90)."
+
+
+# ------------------------------------------------------------- number text and what it spoils
+
+def formula_grid(edits: dict[str, object], formulas: dict[str, str], errors: dict[str, str]) -> Grid:
+    grid = grid_of(three(), edits=edits)
+    grid.knows_formulas = True
+    grid.formulas = {cell_key(int(ref[1:]), ord(ref[0]) - 64): text for ref, text in formulas.items()}
+    grid.errors = {(int(ref[1:]), ord(ref[0]) - 64): text for ref, text in errors.items()}
+    return grid
+
+
+def by_cell(found) -> dict[str, object]:
+    return {f.cell: f for f in found}
+
+
+def test_number_text_names_the_formula_cells_it_spoils():
+    """Yên Phúc's households typed as the text '1.188': its rates (=D2/C2*100, =J2/C2*100) show
+    #VALUE!; each is named once as following from C2, with what it becomes once C2 is a number
+    (98/1188 x 100 = 8,25; 296/1188 x 100 = 24,92)."""
+    grid = formula_grid({"C2": "1.188", "E2": None, "K2": None}, {"E2": "=D2/C2*100", "K2": "=J2/C2*100"},
+                        {"E2": "#VALUE!", "K2": "#VALUE!"})
+    found = by_cell(findings(grid))
+    text = found["C2"]
+    assert (text.rule, text.actual, text.expected, text.follows) == ("text-number", "1.188", 1188, ["E2", "K2"])
+    for ref, figure, number in (("E2", "8,25", 98 / 1188 * 100), ("K2", "24,92", 296 / 1188 * 100)):
+        f = found[ref]
+        assert (f.rule, f.severity, f.actual) == ("follows-culprit", "warning", "#VALUE!")
+        assert f.expected == pytest.approx(number)
+        assert f"báo lỗi #VALUE! vì ô C2 chứa số dạng văn bản '1.188'" in f.message
+        assert f.message.endswith(f"gõ lại C2 thành số (hoặc bấm Tính lại) thì ô này thành {figure}.")
+
+
+def test_a_formula_still_showing_an_old_figure_says_what_it_shows():
+    grid = formula_grid({"C2": "1.188", "E2": 9.0}, {"E2": "=D2/C2*100"}, {})
+    f = by_cell(findings(grid))["E2"]
+    assert (f.rule, f.actual) == ("follows-culprit", 9.0)
+    assert "đang ghi 9,00 vì ô C2 chứa số dạng văn bản '1.188'" in f.message
+
+
+def test_a_guarded_formula_reading_number_text_may_show_anything():
+    grid = formula_grid({"C2": "1.188", "E2": ""}, {"E2": '=IF(COUNT(D2,C2)<2,"",D2/C2*100)'}, {})
+    f = by_cell(findings(grid))["E2"]
+    assert (f.rule, f.actual) == ("follows-culprit", None)
+    assert "tính từ số dạng văn bản nên có thể để trống, hiện số sai hoặc báo lỗi #VALUE!" in f.message
+
+
+def test_a_word_in_a_number_cell_names_the_formula_it_spoils():
+    grid = formula_grid({"C2": "chưa có", "E2": None}, {"E2": "=D2/C2*100"}, {"E2": "#VALUE!"})
+    found = by_cell(findings(grid))
+    assert (found["C2"].rule, found["C2"].actual, found["C2"].follows) == ("not-a-number", "chưa có", ["E2"])
+    f = found["E2"]
+    assert (f.rule, f.actual, f.expected) == ("follows-culprit", "#VALUE!", None)
+    assert "báo lỗi #VALUE! vì ô C2 không phải là số ('chưa có'); ghi số vào C2 thì ô này tính được." in f.message
+
+
+def test_a_date_in_a_number_cell_is_shown_as_the_officer_sees_it():
+    import datetime
+
+    found = findings(grid_of(three(), edits={"D2": datetime.date(2021, 4, 5)}))
+    f = by_cell(found)["D2"]
+    assert (f.rule, f.actual) == ("not-a-number", "05/04/2021")
+    assert f.message == "Ô D2 (cột 2): '05/04/2021' không phải là số."
+
+
+# ------------------------------------------------------------- rates kept as fractions (formats unknown)
+
+def fractions(units: dict[str, list[float]], cols=(3, 5, 9, 11), rows: set[str] | None = None):
+    out = {}
+    for name, values in units.items():
+        values = list(values)
+        if rows is None or name in rows:
+            for c in cols:
+                values[c - 1] = round(values[c - 1] / 100, 6)
+        out[name] = values
+    return out
+
+
+def test_rate_columns_kept_as_fractions_are_read_as_percentages():
+    """.xls/.ods (formats unknown): 0,0825 in column 3 is the 8,25 % the cell shows."""
+    assert findings(grid_of(fractions(three()), total=False)) == []
+    found = findings(grid_of(fractions(three()), total=False, edits={"E2": 0.0852}))
+    assert [(f.cell, f.rule, f.expected, f.actual) for f in found] == \
+        [("E2", "likely-culprit", 8.25, 8.52), ("I2", "follows-culprit", -2.5, -2.5)]
+    assert "đang ghi 8,52%; nếu là 8,25% thì" in found[0].message
+
+
+def test_target_rates_as_fractions_are_recognised_within_half_a_household():
+    """Khánh Khê's 10,67 % of 435 (46/435 = 10,57 %, 0,10 apart) and Đồng Giáp's 11,08 % of 565
+    (63/565 = 11,15 %, 0,07 apart) are within half a household of their counts; kept as 0,1067
+    and 0,1108 they still read as fractions."""
+    units = fractions(three("Khánh Khê", "Đồng Giáp"))
+    assert findings(grid_of(units, total=False)) == []
+
+
+def test_the_majority_of_a_columns_figures_decides_how_it_is_kept():
+    """Column 3 with two fractions and one percentage: the percentage (7,88, read as 788 %) is
+    the odd one; with one of each, the column reads as percentages and the fraction is flagged."""
+    found = findings(grid_of(fractions(three(), cols=(3,), rows={"Yên Phúc", "Bình Phúc"}), total=False))
+    assert "E4" in {f.cell for f in found} and not {"E2", "E3"} & {f.cell for f in found}
+    two = fractions(three("Yên Phúc", "Bình Phúc"), cols=(3,), rows={"Yên Phúc"})
+    found = findings(grid_of(two, total=False))
+    assert "E2" in {f.cell for f in found} and "E3" not in {f.cell for f in found}

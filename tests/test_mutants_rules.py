@@ -288,11 +288,12 @@ def test_agreement_allows_exactly_the_rounding_of_the_shown_figures():
 
 
 def test_intervals_that_touch_agree():
-    """50 households reduced at 1,00 % and 50 poor at the end at 1,01 %: 50/1,005 x 100 is both
-    the low end of the first range (4975,1–5025,1) and the high end of the second
-    (4926,1–4975,1). Touching ranges agree, either way round."""
-    assert krong_no(["X", 100, 1.00, 50, 50, 0, 1.01]) == []
-    assert krong_no(["X", 100, 1.01, 50, 50, 0, 1.00]) == []
+    """50 households reduced at 1,12 % and 50 poor at the end at 1,13 %: 50/1,125 x 100 = 4444,4
+    is both the low end of the first range (4444,4–4484,3) and the high end of the second
+    (4405,3–4444,4). Touching ranges agree, either way round; 1,14 leaves a gap."""
+    assert krong_no(["X", 100, 1.12, 50, 50, 0, 1.13]) == []
+    assert krong_no(["X", 100, 1.13, 50, 50, 0, 1.12]) == []
+    assert [(f.cell, f.rule) for f in krong_no(["X", 100, 1.12, 50, 50, 0, 1.14])] == [("D2", "agree")]
 
 
 def test_a_single_household_reduced_is_still_judged_and_none_reduced_is_not():
@@ -517,3 +518,47 @@ def test_counts_below_one_that_are_not_whole_are_not_negative():
     assert [(f.sheet, f.cell, f.rule) for f in found] == [("Biểu", "D2", "not-whole")]
     found = plain([[100, 10, 10], [250, 20, 8]], total=[340, 30, 0])
     assert [(f.sheet, f.cell, f.rule) for f in found] == [("Biểu", "C4", "total-not-sum")]
+
+
+def test_a_rate_computed_from_a_later_rate_is_read_as_its_operands_are():
+    """Seed 002 (Đắk Nông 2024) with formats unknown: column 6 (6=3-8) reads column 8, which comes
+    after it. Published as percentages or kept as fractions (0,0378; 0,008; 0,0299), its rows and
+    total are clean either way."""
+    from conftest import DATA
+
+    def vi(text: str) -> float:
+        return float(text.replace(".", "").replace(",", "."))
+
+    lines = [line.split("\t") for line in (DATA / "dak_nong_2024.tsv").read_text(encoding="utf-8").splitlines()[2:]
+             if line.strip()]
+    numbering = ["A", "B", "1", "2", "3=2/1x100", "4", "5", "6=3-8", "7=2-5", "8=7/4x100"]
+    for scale in (1, 100):
+        rows = [numbering]
+        for line in lines:
+            figures = [vi(t) for t in line[2:10]]
+            for i in (2, 5, 7):            # columns 3, 6, 8
+                figures[i] = round(figures[i] / scale, 6)
+            rows.append([line[0], line[1], *figures])
+        grid = Grid("Biểu", rows)
+        table = locate(grid)
+        assert table.form.id == "lo-trinh-giam-ngheo-tinh" and len(table.unit_rows) == len(lines) - 1
+        assert check_table(grid, table) == [], scale
+        broken = Grid("Biểu", [list(r) for r in rows])
+        broken.values[1][7] = round(1.8 / scale, 6)      # Krông Nô's 6 typed 1,8 for 3,78 - 2,99 = 0,79 → 0,8
+        assert [(f.cell, f.rule) for f in check_table(broken, locate(broken)) if f.severity == "error"] == \
+            [("H2", "formula-mismatch")], scale
+
+
+def test_an_agreement_carries_the_severity_its_spec_gives():
+    """Krông Nô's spec with its agreement made an error: the finding is an error, in its sheet."""
+    import tomllib
+    from importlib import resources
+
+    from macros_py.forms.spec import _build
+
+    text = (resources.files("macros_py.forms") / "krong_no_giam_ngheo.toml").read_text(encoding="utf-8")
+    assert 'anchor = "2"\n' in text
+    form = _build(tomllib.loads(text.replace('anchor = "2"\n', 'anchor = "2"\nseverity = "error"\n')))
+    grid = Grid("Biểu 2020", [KRONG_NO, [1, "Buôn Choah", 73, 3.87, 56, 17, 13, 9.44]])
+    found = check_table(grid, locate(grid, [form]))
+    assert [(f.sheet, f.cell, f.rule, f.severity) for f in found] == [("Biểu 2020", "D2", "agree", "error")]

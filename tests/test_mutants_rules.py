@@ -562,3 +562,44 @@ def test_an_agreement_carries_the_severity_its_spec_gives():
     grid = Grid("Biểu 2020", [KRONG_NO, [1, "Buôn Choah", 73, 3.87, 56, 17, 13, 9.44]])
     found = check_table(grid, locate(grid, [form]))
     assert [(f.sheet, f.cell, f.rule, f.severity) for f in found] == [("Biểu 2020", "D2", "agree", "error")]
+
+
+def cells_flagged(grid: Grid) -> list[str]:
+    return sorted({f.cell for f in findings(grid)})
+
+
+def test_every_rate_column_kept_as_fractions_including_the_changes():
+    """Columns 3, 5, 7, 9, 11, 13 all fractions (7 = 5 - 3 as -0,025 for -2,5 points): clean."""
+    assert findings(grid_of(fractions(three(), cols=(3, 5, 7, 9, 11, 13)), total=False)) == []
+
+
+SMALL = {"Xã A": [1000, 5, 0.5, 4, 0.4, -1, -0.1, 6, 0.6, 5, 0.5, -1, -0.1],
+         "Xã B": [2000, 8, 0.4, 6, 0.3, -2, -0.1, 10, 0.5, 8, 0.4, -2, -0.1],
+         "Xã C": [500, 3, 0.6, 2, 0.4, -1, -0.2, 4, 0.8, 3, 0.6, -1, -0.2]}
+
+
+def test_small_rates_kept_as_fractions_are_still_told_from_percentages():
+    """Rates under 1 % (5/1000 = 0,5 %) as 0,005: 0,005 is 0,495 away from 0,5 (not the figure
+    at face value), 0,5 once × 100."""
+    assert findings(grid_of(SMALL, total=False)) == []
+    assert findings(grid_of(fractions(SMALL, cols=(3, 5, 7, 9, 11, 13)), total=False)) == []
+    found = cells_flagged(grid_of(fractions(SMALL, cols=(3, 5, 7, 9, 11, 13)), total=False, edits={"E2": 0.006}))
+    assert "E2" in found and "E3" not in found
+
+
+def test_rows_that_fit_neither_reading_do_not_vote():
+    """Column 3: Yên Phúc 0,0825 (a fraction), Bình Phúc 0,5 (neither 9,72 nor 0,0972): the
+    column reads as fractions, so only Bình Phúc's cell is wrong."""
+    two = three("Yên Phúc", "Bình Phúc")
+    assert cells_flagged(grid_of(fractions(two, cols=(3,), rows={"Yên Phúc"}), total=False, edits={"E3": 0.5})) == \
+        ["E3", "I3"]
+
+
+def test_three_percentages_outvote_two_fractions():
+    five = three("Yên Phúc", "Bình Phúc", "Tân Đoàn", "Tràng Phái", "Điềm He")
+    assert cells_flagged(grid_of(fractions(five, cols=(3,), rows={"Yên Phúc", "Bình Phúc"}), total=False)) == \
+        ["E2", "E3", "I2", "I3"]
+
+
+def test_a_blank_first_rate_does_not_stop_the_reading_of_the_column():
+    assert findings(grid_of(fractions(three(), cols=(3,)), total=False, edits={"E2": None})) == []

@@ -603,3 +603,35 @@ def test_three_percentages_outvote_two_fractions():
 
 def test_a_blank_first_rate_does_not_stop_the_reading_of_the_column():
     assert findings(grid_of(fractions(three(), cols=(3,)), total=False, edits={"E2": None})) == []
+
+
+def test_recalc_stores_figures_of_percent_cells_as_the_fractions_they_show(tmp_path):
+    """Rates kept as fractions with a 0.00% format: recalc's formulas (=ROUND(…D2/C2,4)) carry
+    stored results as fractions too (98/1188 = 8,25 % stored 0,0825), so a workbook opened
+    without recalculation shows 8,25%, not 825,00%."""
+    import openpyxl
+
+    from macros_py.cli import main
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Biểu"
+    for col, text in enumerate(NUMBERING, start=1):
+        ws.cell(1, col, text)
+    units = three()
+    for row, (name, values) in enumerate(units.items(), start=2):
+        ws.cell(row, 1, row - 1)
+        ws.cell(row, 2, name)
+        for col, value in enumerate(values, start=3):
+            cell = ws.cell(row, col, value)
+            if col in (5, 7, 9, 11, 13, 15):          # columns 3, 5, 7, 9, 11, 13
+                cell.value, cell.number_format = round(value / 100, 6), "0.00%"
+    wb.save(tmp_path / "a.xlsx")
+    assert main(["recalc", str(tmp_path / "a.xlsx"), "-o", str(tmp_path / "b.xlsx")]) == 0
+    out = openpyxl.load_workbook(tmp_path / "b.xlsx", data_only=True).active
+    for row, values in enumerate(units.values(), start=2):
+        households, poor, near = values[0], values[1], values[7]
+        start, near_start = round(poor / households * 100, 2), round(near / households * 100, 2)
+        assert out.cell(row, 5).value == pytest.approx(start / 100, abs=1e-9)                 # 3=2/1x100
+        assert out.cell(row, 11).value == pytest.approx(near_start / 100, abs=1e-9)           # 9=8/1x100
+        assert out.cell(row, 9).value == pytest.approx((values[4] - start) / 100, abs=1e-9)   # 7=5-3

@@ -366,6 +366,7 @@ def test_number_text_names_the_formula_cells_it_spoils():
         assert (f.rule, f.severity, f.actual) == ("follows-culprit", "warning", "#VALUE!")
         assert f.expected == pytest.approx(number)
         assert f"báo lỗi #VALUE! vì ô C2 chứa số dạng văn bản '1.188'" in f.message
+        assert f.message.startswith(f"Ô {ref} (Yên Phúc, cột {'3' if ref == 'E2' else '9'} — Tỷ lệ hộ ")
         assert f.message.endswith(f"gõ lại C2 thành số (hoặc bấm Tính lại) thì ô này thành {figure}.")
 
 
@@ -374,6 +375,16 @@ def test_a_formula_still_showing_an_old_figure_says_what_it_shows():
     f = by_cell(findings(grid))["E2"]
     assert (f.rule, f.actual) == ("follows-culprit", 9.0)
     assert "đang ghi 9,00 vì ô C2 chứa số dạng văn bản '1.188'" in f.message
+
+
+def test_a_percent_cell_still_showing_an_old_figure_says_it_in_percent():
+    """=D2/C2 in a 0.00% cell still storing 0,09 (9,00 %) while C2 holds the text '1.188'."""
+    grid = formula_grid({"C2": "1.188", "E2": 0.09}, {"E2": "=D2/C2"}, {})
+    grid.knows_formats, grid.formats = True, {cell_key(2, 5): "0.00%"}
+    f = by_cell(findings(grid))["E2"]
+    assert (f.rule, f.actual) == ("follows-culprit", 0.09)
+    assert "đang ghi 9,00% vì ô C2 chứa số dạng văn bản '1.188'" in f.message
+    assert f.message.endswith("thì ô này thành 8,25%.")
 
 
 def test_a_guarded_formula_reading_number_text_may_show_anything():
@@ -466,9 +477,9 @@ def test_a_rate_cell_with_a_percent_format_is_named_with_its_sign():
 def test_the_expected_figure_comes_from_the_operands_as_stored():
     """Column 7 (7=5-3) typed -2,495 in a 0.0000 cell, with column 3 holding the unrounded
     98/1188 x 100 = 8,249158: the formula gives 5,75 - 8,249158 = -2,499158, told apart from
-    -2,495 at three decimals: -2,499 (not the -2,500 of the rounded 8,25)."""
+    -2,495 at three decimals: -2,499 (not the -2,500 of the 8,25 that column 3 shows)."""
     grid = grid_of(three(), edits={"E2": 98 / 1188 * 100, "I2": -2.495})
-    grid.knows_formats, grid.formats = True, {cell_key(2, 9): "0.0000"}
+    grid.knows_formats, grid.formats = True, {cell_key(2, 9): "0.0000", cell_key(2, 5): "0.00"}
     found = findings(grid)
     assert [(f.cell, f.rule, f.actual, f.expected, f.decimals) for f in found] == \
         [("I2", "formula-mismatch", -2.495, -2.499, 3)]

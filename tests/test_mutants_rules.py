@@ -121,6 +121,13 @@ def test_a_message_shows_as_many_decimals_as_tell_the_figures_apart():
     assert [(f.cell, f.rule, f.decimals) for f in found] == [("E2", "formula-mismatch", 3)]
     assert found[0].expected == 8.249
     assert found[0].message == "Ô E2 (cột 3: 3=2/1x100) ghi 8,255, nhưng theo công thức phải là 8,249."
+    # 8,24946 shown at four decimals against 8,249158: the same at two and at three (8,249), told
+    # apart only at four (8,2495 against 8,2492)
+    grid = grid_of(three(), edits={"E2": 8.24946, "I2": 5.75 - 8.24946})
+    grid.knows_formats, grid.formats = True, {cell_key(2, 5): "0.0000"}
+    found = findings(grid)
+    assert [(f.cell, f.rule, f.decimals, f.expected) for f in found] == [("E2", "formula-mismatch", 4, 8.2492)]
+    assert found[0].message == "Ô E2 (cột 3: 3=2/1x100) ghi 8,2495, nhưng theo công thức phải là 8,2492."
     # shown at four decimals (0.0000): judged at four, still told apart at three
     grid = grid_of(three(), edits={"E2": 8.2549, "I2": 5.75 - 8.2549})
     grid.knows_formats, grid.formats = True, {cell_key(2, 5): "0.0000"}

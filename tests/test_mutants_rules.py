@@ -644,6 +644,10 @@ def test_recalc_stores_figures_of_percent_cells_as_the_fractions_they_show(tmp_p
             cell = ws.cell(row, col, value)
             if col in (5, 7, 9, 11, 13, 15):          # columns 3, 5, 7, 9, 11, 13
                 cell.value, cell.number_format = round(value / 100, 6), "0.00%"
+    ws.cell(5, 1, 4)
+    ws.cell(5, 2, "Xã chưa báo số hộ")             # households blank: its rates have no figure yet
+    for col in (5, 7, 9, 11, 13, 15):
+        ws.cell(5, col).number_format = "0.00%"
     wb.save(tmp_path / "a.xlsx")
     assert main(["recalc", str(tmp_path / "a.xlsx"), "-o", str(tmp_path / "b.xlsx")]) == 0
     out = openpyxl.load_workbook(tmp_path / "b.xlsx", data_only=True).active
@@ -653,3 +657,16 @@ def test_recalc_stores_figures_of_percent_cells_as_the_fractions_they_show(tmp_p
         assert out.cell(row, 5).value == pytest.approx(start / 100, abs=1e-9)                 # 3=2/1x100
         assert out.cell(row, 11).value == pytest.approx(near_start / 100, abs=1e-9)           # 9=8/1x100
         assert out.cell(row, 9).value == pytest.approx((values[4] - start) / 100, abs=1e-9)   # 7=5-3
+
+
+def test_a_unit_without_poor_households_does_not_stop_the_reading_of_a_column():
+    """A first unit with no poor households (rate 0, which votes neither way) before two
+    fractions: the column still reads as fractions."""
+    units = {"Xã Không": [400, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], **three("Yên Phúc", "Bình Phúc")}
+    assert findings(grid_of(fractions(units, cols=(3,)), total=False)) == []
+
+
+def test_rows_that_fit_neither_reading_do_not_outvote_one_that_fits():
+    """Column 3: Yên Phúc 8,25 (a percentage), Bình Phúc 0,5 and Tân Đoàn 0,6 (neither 9,72 / 7,88
+    nor a hundredth of them): the column reads as percentages; only the two odd cells are wrong."""
+    assert cells_flagged(grid_of(three(), total=False, edits={"E3": 0.5, "E4": 0.6})) == ["E3", "E4", "I3", "I4"]

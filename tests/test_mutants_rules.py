@@ -670,3 +670,16 @@ def test_rows_that_fit_neither_reading_do_not_outvote_one_that_fits():
     """Column 3: Yên Phúc 8,25 (a percentage), Bình Phúc 0,5 and Tân Đoàn 0,6 (neither 9,72 / 7,88
     nor a hundredth of them): the column reads as percentages; only the two odd cells are wrong."""
     assert cells_flagged(grid_of(three(), total=False, edits={"E3": 0.5, "E4": 0.6})) == ["E3", "E4", "I3", "I4"]
+
+
+def test_of_the_households_both_targets_allow_the_central_one_is_offered():
+    """Yên Phúc's households typed 11.860, with its start counts (columns 2, 8) blank so only the
+    targets judge them: 5,75 % must give 68 ± 0,5 households (1.174–1.191) and 21,92 % must give
+    260 ± 0,5 (1.184–1.188). Of 1.184–1.188 the central 1.186 strains the targets least
+    (5,75 % of 1.186 = 68,20; 21,92 % of 1.186 = 259,97), more than 1.188 (68,31; 260,41) or
+    1.184 (68,08; 259,53)."""
+    found = findings(grid_of(three("Yên Phúc"), total=False, edits={"D2": None, "J2": None, "C2": 11860}))
+    assert [(f.cell, f.rule, f.expected) for f in found if f.severity == "error"] == \
+        [("C2", "likely-culprit", 1186), ("D2", "blank-input", None), ("J2", "blank-input", None)]
+    assert found[0].message == ("Ô C2 (Yên Phúc, cột 1 — Tổng số hộ dân cư) có lẽ ghi sai: đang ghi 11.860; nếu là "
+                                "1.186 thì 2 ô khác sẽ đúng theo: G2, M2.")

@@ -398,7 +398,8 @@ def test_a_guarded_formula_reading_number_text_may_show_anything():
     grid = formula_grid({"C2": "1.188", "E2": ""}, {"E2": '=IF(COUNT(D2,C2)<2,"",D2/C2*100)'}, {})
     f = by_cell(findings(grid))["E2"]
     assert (f.rule, f.actual) == ("follows-culprit", None)
-    assert "tính từ số dạng văn bản nên có thể để trống, hiện số sai hoặc báo lỗi #VALUE!" in f.message
+    assert "(%)) tính từ số dạng văn bản nên có thể để trống, hiện số sai hoặc báo lỗi #VALUE! (tùy công thức và " \
+        "máy) vì ô C2 chứa" in f.message
 
 
 def test_a_word_in_a_number_cell_names_the_formula_it_spoils():
@@ -650,6 +651,10 @@ def test_recalc_stores_figures_of_percent_cells_as_the_fractions_they_show(tmp_p
         ws.cell(5, col).number_format = "0.00%"
     wb.save(tmp_path / "a.xlsx")
     assert main(["recalc", str(tmp_path / "a.xlsx"), "-o", str(tmp_path / "b.xlsx")]) == 0
+    formulas = openpyxl.load_workbook(tmp_path / "b.xlsx").active
+    # 3=2/1x100 into a percent cell is D2/C2 (no x100); 7=5-3 and 13=11-9 subtract fractions as they are
+    assert [formulas.cell(2, col).value for col in (5, 9, 11, 15)] == \
+        ["=ROUND(IF(C2=0,0,D2/C2),4)", "=ROUND(G2-E2,4)", "=ROUND(IF(C2=0,0,J2/C2),4)", "=ROUND(M2-K2,4)"]
     out = openpyxl.load_workbook(tmp_path / "b.xlsx", data_only=True).active
     for row, values in enumerate(units.values(), start=2):
         households, poor, near = values[0], values[1], values[7]

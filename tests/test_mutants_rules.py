@@ -688,3 +688,11 @@ def test_of_the_households_both_targets_allow_the_central_one_is_offered():
         [("C2", "likely-culprit", 1186), ("D2", "blank-input", None), ("J2", "blank-input", None)]
     assert found[0].message == ("Ô C2 (Yên Phúc, cột 1 — Tổng số hộ dân cư) có lẽ ghi sai: đang ghi 11.860; nếu là "
                                 "1.186 thì 2 ô khác sẽ đúng theo: G2, M2.")
+
+
+def test_a_provinces_target_rate_that_is_the_correct_rounding_holds():
+    """9,71 % of 132.604 households is 12.875,8, 1,8 households from 12.874, yet 12.874/132.604 x 100
+    = 9,7086 % rounds to 9,71: at two decimals no rate comes closer, so nothing is flagged."""
+    row = list(PROVINCE)
+    row[4], row[6] = 9.71, round(9.71 - 9.8, 2)
+    assert findings(grid_of({"Tỉnh X": row}, total=False)) == []

@@ -3,7 +3,9 @@
     .venv/bin/python tests/mutation_report.py [MODULE_PREFIX …]
 
 The prefixes (e.g. macros_py.forms macros_py.core.numbers) limit the report to part of the
-configured modules; by default every module mutmut ran on. Each surviving mutant keeps the reason
+configured modules; by default every module mutmut ran on. The set is run in parts (a name filter,
+`mutants/` is not kept): each run is a line of "## Runs", and the modules of an earlier run that
+this one did not cover keep that run's counts and survivors; the totals add up every run listed. Each surviving mutant keeps the reason
 already written for it in MUTATION.md (the line `- `NAME`: reason`); a new survivor is listed with
 its diff and "TODO" until someone writes a test that kills it or explains why it is equivalent.
 A former survivor that a new test kills moves to its own list, with the test that kills it.
@@ -23,6 +25,38 @@ REPORT = ROOT / "tests" / "MUTATION.md"
 KILLED = {1, 3, 36, -24, 24, 152, 255}      # mutmut's exit codes for killed and timeout
 SURVIVED = {0, 5, 33, 35}                   # survived, no tests, suspicious
 _REASON = re.compile(r"^- `([^`]+)`[^:]*: (.*)$")
+_RUN = re.compile(r"^- (\S+) (\S+): (\d+) killed / (\d+) total, (\d+) survived; modules: (.*)$")
+
+
+def module_of(name: str) -> str:
+    return name.split(".x_")[0].split(".xǁ")[0]
+
+
+def earlier_runs(text: str) -> list[tuple[str, set[str], int, int, int]]:
+    """The runs listed in MUTATION.md as (line, modules, killed, total, survived); a report written
+    before runs were listed is read as one run from its header."""
+    runs = []
+    for line in text.splitlines():
+        if m := _RUN.match(line):
+            runs.append((line, set(m.group(6).split(", ")), int(m.group(3)), int(m.group(4)), int(m.group(5))))
+    if runs or "\n## Runs\n" in text:
+        return runs
+    head = dict(re.findall(r"^- (date|commit|modules|mutants): (.*)$", text, re.M))
+    counts = re.match(r"(\d+) total, (\d+) killed.*?, (\d+) survived", head.get("mutants", ""))
+    if not counts:
+        return []
+    total, killed, survived = map(int, counts.groups())
+    line = f"- {head['date']} {head['commit']}: {killed} killed / {total} total, {survived} survived; " \
+           f"modules: {head['modules']}"
+    return [(line, set(head["modules"].split(", ")), killed, total, survived)]
+
+
+def section(text: str, title: str) -> list[str]:
+    """The `- `NAME`: …` lines of one section."""
+    if f"\n## {title}\n" not in text:
+        return []
+    body = text.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+    return [line for line in body.splitlines() if _REASON.match(line)]
 
 
 def results(prefixes: list[str]) -> dict[str, int | None]:
@@ -49,7 +83,7 @@ def main(prefixes: list[str]) -> None:
     unchecked = len(everything) - len(found)
     if not found:
         raise SystemExit("No mutmut results: run mutmut first (README, section Tests).")
-    reasons, notes = {}, []
+    reasons, notes, text = {}, [], ""
     if REPORT.exists():
         text = REPORT.read_text(encoding="utf-8")
         for line in text.splitlines():
@@ -60,23 +94,41 @@ def main(prefixes: list[str]) -> None:
     killed = sorted(n for n, c in found.items() if c in KILLED)
     survived = sorted(n for n, c in found.items() if c in SURVIVED)
     other = sorted(n for n, c in found.items() if n not in killed and n not in survived)
-    modules = sorted({n.split(".x_")[0].split(".xǁ")[0] for n in found})
+    modules = sorted({module_of(n) for n in found})
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip()
+    today = datetime.date.today().isoformat()
+    # earlier runs whose modules this run did not cover are kept, with their survivors' lines
+    kept = [run for run in earlier_runs(text) if not run[1] & set(modules)]
+    kept_modules = set().union(*(run[1] for run in kept))
+    old_survivors = [line for line in section(text, "Surviving mutants")
+                     if module_of(_REASON.match(line).group(1)) in kept_modules]
+    old_since = [line for line in section(text, "Survivors of earlier runs, killed since by the tests written for them")
+                 if module_of(_REASON.match(line).group(1)) in kept_modules]
+    runs = [run[0] for run in kept] + [
+        f"- {today} {commit}: {len(killed)} killed / {len(found)} total, {len(survived)} survived; "
+        f"modules: {', '.join(modules)}"]
+    all_killed = len(killed) + sum(run[2] for run in kept)
+    all_total = len(found) + sum(run[3] for run in kept)
+    all_survived = len(survived) + sum(run[4] for run in kept)
     lines = [
         "# Mutation testing",
         "",
         "Small plausible bugs planted one at a time by mutmut in the modules where a wrong answer reaches",
         "an officer; each must turn a test red. How to rerun: README, section Tests.",
         "",
-        f"- date: {datetime.date.today().isoformat()}",
+        f"- date: {today}",
         f"- commit: {commit}",
         f"- tool: mutmut {_version()}, tests: `[tool.mutmut]` in pyproject.toml (LibreOffice skipped)",
-        f"- modules: {', '.join(modules)}",
-        f"- mutants: {len(found)} total, {len(killed)} killed (timeouts included), {len(survived)} survived"
+        f"- modules: {', '.join(sorted(set(modules) | kept_modules))}",
+        f"- mutants: {all_total} total, {all_killed} killed (timeouts included), {all_survived} survived"
         + (f", {len(other)} other ({', '.join(sorted({str(found[n]) for n in other}))})" if other else "")
         + (f"; {unchecked} generated but not run yet (not counted)" if unchecked else ""),
-        f"- score: {100 * len(killed) / len(found):.1f} %",
+        f"- score: {100 * all_killed / all_total:.1f} %",
+        "",
+        "## Runs",
+        "",
+        *runs,
         "",
         *notes,
         "## Surviving mutants",
@@ -84,17 +136,15 @@ def main(prefixes: list[str]) -> None:
         "Each with the test that now kills it, or why it is equivalent (no input can tell it apart).",
         "",
     ]
-    for name in survived:
-        lines.append(f"- `{name}`: {reasons.get(name) or 'TODO ' + diff(name)}")
-    if not survived:
-        lines.append("(none)")
-    since = [n for n in killed if n in reasons]
+    entries = [f"- `{name}`: {reasons.get(name) or 'TODO ' + diff(name)}" for name in survived]
+    lines += sorted(entries + old_survivors) or ["(none)"]
+    since = [f"- `{name}`: {reasons[name]}" for name in killed if name in reasons] + old_since
     if since:
         lines += ["", "## Survivors of earlier runs, killed since by the tests written for them", ""]
-        lines += [f"- `{name}`: {reasons[name]}" for name in since]
-    lines += ["", f"mutants: {len(killed)} killed / {len(found)} total", ""]
+        lines += sorted(since)
+    lines += ["", f"mutants: {all_killed} killed / {all_total} total", ""]
     REPORT.write_text("\n".join(lines), encoding="utf-8")
-    print(f"{REPORT}: {len(killed)} killed / {len(found)} total, {len(survived)} survived")
+    print(f"{REPORT}: {all_killed} killed / {all_total} total, {all_survived} survived")
 
 
 def _version() -> str:

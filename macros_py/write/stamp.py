@@ -73,14 +73,14 @@ _USER_DEFINED = bytes.fromhex("05D5CDD59C2E1B10939708002B2CF9AE")
 _VT_I2, _VT_I4, _VT_R8, _VT_BOOL, _VT_LPSTR, _VT_LPWSTR = 2, 3, 5, 11, 30, 31
 
 
-def _xls_properties(path: Path) -> dict[str, str]:
+def _xls_properties(source: Path | bytes) -> dict[str, str]:
     """The custom properties of an .xls (olefile opens the compound file; the property set is read
     here by property id, as [MS-OLEPS] lays it out: olefile's own reader pairs names with values by
     position and reads Unicode names as bytes). Raises StampUnreadable on a damaged set."""
     import olefile
 
     try:
-        with olefile.OleFileIO(str(path)) as ole:
+        with olefile.OleFileIO(source if isinstance(source, bytes) else str(source)) as ole:
             if not ole.exists("\x05DocumentSummaryInformation"):
                 return {}
             data = ole.openstream("\x05DocumentSummaryInformation").read()
@@ -142,7 +142,7 @@ def read(source) -> Stamp | None:
     except OSError:
         return None
     if is_xls:
-        props = _xls_properties(path)
+        props = _xls_properties(package.data if package is not None else path)   # bytes already read
         stamp = Stamp.from_properties(props)
         if stamp is None and any(k.startswith(PREFIX) for k in props):
             raise StampUnreadable()

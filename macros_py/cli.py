@@ -232,17 +232,19 @@ COPY_ACTIONS = {"recalc": "Tính lại (recalc)", "annotate": "Đánh dấu ô s
 def check_args(args) -> None:
     """What can be refused before any work: outputs Excel would not open, inputs that are not there,
     an output that exists (for --annotate, before the report is printed)."""
-    from .write.safe_io import check_copyable, check_output
-
     out = getattr(args, "output", None)
     if args.command in ("new", "consolidate") and out is not None:
         check_extension(out, XLSX)
     elif args.command in ("recalc", "clear"):
+        from .write.safe_io import check_copyable     # tempfile and shutil: only for commands that write
+
         check_copyable(args.input, COPY_ACTIONS[args.command])
         check_extension(out, _same_kind(args.input))
     elif args.command == "addin" and out is not None:
         check_extension(out, ADDIN)
     if args.command == "validate" and args.annotate is not None:
+        from .write.safe_io import check_copyable, check_output
+
         if len(args.files) == 1 and not Path(args.files[0]).is_dir():
             check_copyable(args.files[0], COPY_ACTIONS["annotate"])
         check_extension(args.annotate, _same_kind(args.files[0]))

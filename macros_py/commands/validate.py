@@ -13,7 +13,7 @@ from pathlib import Path
 from ..core.checks import check_table
 from ..core.findings import SEVERITY_VI, Finding
 from ..core.table import Table, locate, no_units_message
-from ..engines.mail import CONTAINERS, describe, origin
+from ..engines.file import CONTAINERS
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
 
@@ -86,6 +86,8 @@ def validate_file(path: Path) -> FileResult:
     from ..write.stamp import check as check_stamp
 
     if Path(path).suffix.lower() in CONTAINERS:    # a received mail or zip holding no workbook
+        from ..engines.mail import describe
+
         return FileResult(str(path), "no_form", describe(Path(path)))
     try:
         package, grids = read_workbook(Path(path))
@@ -131,12 +133,14 @@ def validate_many(paths: list[Path]) -> list[FileResult]:
     import os
 
     files: list[Path] = []
+    expanded = False
     for p in paths:
         if Path(p).is_dir() or Path(p).suffix.lower() in CONTAINERS:
             from .inbox import collect   # only for folders and mails: it brings hashing and zip reading
 
             found, _ = collect([Path(p)])
             files += found
+            expanded = True
         else:
             files.append(Path(p))
     if len(files) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
@@ -146,10 +150,11 @@ def validate_many(paths: list[Path]) -> list[FileResult]:
             results = list(pool.map(validate_file, files, chunksize=8))
     else:
         results = [validate_file(p) for p in files]
-    for r in results:      # workbooks taken out of mails: name them as received
-        o = origin(r.path)
-        if o is not None:
-            r.path = " › ".join((o.received,) + o.chain[1:])
+    if expanded:      # workbooks taken out of mails: name them as received
+        from ..engines.mail import received_as
+
+        for r in results:
+            r.path = received_as(r.path)
     return results
 
 

@@ -17,6 +17,8 @@ from .package import Package
 
 OPENPYXL_SUFFIXES = (".xlsx", ".xlsm")
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+MAIL_SUFFIXES = (".eml", ".msg")
+CONTAINERS = MAIL_SUFFIXES + (".zip",)  # received files that may hold workbooks (engines/mail.py opens them)
 MAX_UNPACKED = 1 << 30          # 1 GiB of XML is far beyond any plan table: refuse as a zip bomb
 MAX_RATIO = 200                 # real workbooks compress 5–20×; bombs 1000×
 RATIO_FROM = 50 << 20           # below 50 MB unpacked a high ratio is only a well-compressed table

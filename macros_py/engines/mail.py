@@ -20,10 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .file import MAX_UNPACKED, SUFFIXES, WorkbookError, check_package
+from .file import CONTAINERS, MAIL_SUFFIXES, MAX_UNPACKED, SUFFIXES, WorkbookError, check_package
 
-MAIL_SUFFIXES = (".eml", ".msg")
-CONTAINERS = MAIL_SUFFIXES + (".zip",)
 WORKBOOK_TYPES = {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
                   "application/vnd.ms-excel.sheet.macroenabled.12": ".xlsm",
                   "application/vnd.ms-excel": ".xls", "application/vnd.oasis.opendocument.spreadsheet": ".ods",

@@ -9,7 +9,6 @@ formats can be read later, only for the rows that need them).
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import struct
 import zipfile
@@ -27,6 +26,8 @@ class Package:
 
     @cached_property
     def sha256(self) -> str:
+        import hashlib      # OpenSSL's load costs a click ~4 ms; validate never asks for the hash
+
         return hashlib.sha256(self.data).hexdigest()
 
     @cached_property

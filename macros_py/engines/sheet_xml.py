@@ -12,7 +12,6 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
-from html import unescape
 from xml.etree import ElementTree as ET
 
 from ..core.coords import column_index
@@ -53,6 +52,13 @@ class SheetFacts:
     formulas: dict[int, str] = field(default_factory=dict)       # text by grid.cell_key, only if asked for
     hidden_rows: set[int] = field(default_factory=set)
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
+
+
+def unescape(text: str) -> str:
+    """XML character references in a formula or error text (html's table loads only when one occurs)."""
+    from html import unescape as html_unescape
+
+    return html_unescape(text)
 
 
 @lru_cache(maxsize=16)

@@ -128,19 +128,25 @@ def _user_defined(section: bytes) -> dict[str, str]:
     return out
 
 
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"     # olefile.MAGIC: a compound file (.xls)
+
+
 def read(source) -> Stamp | None:
     """The stamp of a workbook on disk (.xlsx/.xlsm custom properties, .ods user-defined metadata,
     .xls user-defined properties); `source` is a path or the engines.package.Package already read.
     Raises StampUnreadable when an .xls's properties are damaged, or hold a stamp of ours that
     cannot be read."""
-    import olefile
-
     package = source if hasattr(source, "data") else None     # an engines.package.Package
     path = Path(package.path if package is not None else source)
     try:
-        is_xls = (package.data[:8] == olefile.MAGIC) if package is not None else olefile.isOleFile(str(path))
+        if package is not None:
+            head = package.data[:8]
+        else:
+            with open(path, "rb") as f:
+                head = f.read(8)
     except OSError:
         return None
+    is_xls = head == _OLE_MAGIC     # olefile (and the logging it brings) is imported only for .xls
     if is_xls:
         props = _xls_properties(package.data if package is not None else path)   # bytes already read
         stamp = Stamp.from_properties(props)
@@ -190,14 +196,14 @@ def verdict(stamp: Stamp | None, figures_sha256: str | None) -> str:
 def check(source, grids) -> str:
     """The verdict for a workbook (a path or its Package) whose grids are already read; tables are
     located only if stamped."""
-    from ..core.figures import figures_hash
-    from ..core.table import locate
-
     try:
         stamp = read(source)
     except StampUnreadable:
         return UNREADABLE_XLS
     if stamp is None:
         return verdict(None, None)
+    from ..core.figures import figures_hash     # hashing only for a stamped workbook
+    from ..core.table import locate
+
     tables = [(g, t) for g in grids for t in [locate(g)] if t is not None]
     return verdict(stamp, figures_hash(tables))

@@ -72,8 +72,10 @@ main() {
   [ -x .venv/bin/python ] || python3 -m venv .venv
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
   # compat: the project folder on sys.path (a plain .pth line), as an installed copy behaves; the default
-  # editable finder sits in front of every import and costs each button click ~80 ms
-  .venv/bin/python -m pip install -q -e ".[test]" --config-settings editable_mode=compat
+  # editable finder sits in front of every import and costs each button click ~80 ms. setuptools calls
+  # compat transitional: where it is gone, the default editable install still works, only slower.
+  .venv/bin/python -m pip install -q -e ".[test]" --config-settings editable_mode=compat 2>/dev/null ||
+    .venv/bin/python -m pip install -q -e ".[test]"
   .venv/bin/python -m compileall -q macros_py >/dev/null   # bytecode once: each button click starts a new Python
   echo "== giamngheo validate workbooks/van_quan_2021.xlsx"
   .venv/bin/giamngheo validate workbooks/van_quan_2021.xlsx

@@ -219,3 +219,43 @@ def test_reconcile_does_not_list_the_tools_own_sheets(inbox, tmp_path, capsys):
     assert main(["reconcile", str(out), str(inbox), "--format", "json"]) == 0
     result = json.loads(capsys.readouterr().out)["files"][0]
     assert result["other_sheets"] == [] and [s["name"] for s in result["sheets"]] == ["Biểu"]
+
+
+def test_formulas_are_written_exactly_as_xlsxwriter_itself_writes_them(inbox, tmp_path, monkeypatch):
+    """The writer skips xlsxwriter's rewriting of dynamic-array functions (none in our formulas):
+    every part of the consolidated workbook, table, charts and report sheets, is byte for byte what
+    xlsxwriter's own formula preparation writes."""
+    import zipfile
+
+    from xlsxwriter.worksheet import Worksheet
+
+    from macros_py.write import xlsx_writer
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    ours, theirs = tmp_path / "ours.xlsx", tmp_path / "theirs.xlsx"
+    assert main(["consolidate", str(inbox), "--year", "2021", "-o", str(ours)]) == 0
+    monkeypatch.setattr(xlsx_writer, "plain_formula_worksheet", lambda: Worksheet)
+    assert main(["consolidate", str(inbox), "--year", "2021", "-o", str(theirs)]) == 0
+    with zipfile.ZipFile(ours) as a, zipfile.ZipFile(theirs) as b:
+        assert a.namelist() == b.namelist()
+        sheets = [n for n in a.namelist() if n.startswith("xl/worksheets/")]
+        assert len(sheets) >= 3 and sum(a.read(n).count(b"<f>") for n in sheets) > 300
+        for name in a.namelist():
+            assert a.read(name) == b.read(name), name
+
+
+@pytest.mark.parametrize("formula", [
+    "=SUM(C9:C25)", "{=SUM(A1:A2*B1:B2)}", '=IF(COUNT(D8,C8)<2,"",ROUND(D8/C8*100,2))', "=SORT(A1:A9)",
+    "=_xlfn.XLOOKUP(A1,B1:B9,C1:C9)", "=FILTER(A1:A9,B1:B9>0)", '="Chưa có số liệu: LAMBDA"', "=xSINGLE(A1)",
+    "=MATCH(LARGE($X$4:$X$20,3),$X$4:$X$20,0)", "=UNIQUE(A1:A9)", "=LEN(A1)"])
+def test_the_quick_formula_preparation_equals_xlsxwriters(formula, tmp_path):
+    import xlsxwriter
+    from xlsxwriter.worksheet import Worksheet
+
+    from macros_py.write.xlsx_writer import plain_formula_worksheet
+
+    wb = xlsxwriter.Workbook(str(tmp_path / "x.xlsx"))
+    plain, own = wb.add_worksheet("a", plain_formula_worksheet()), wb.add_worksheet("b", Worksheet)
+    assert plain._prepare_formula(formula) == own._prepare_formula(formula)
+    assert plain._prepare_formula(formula, True) == own._prepare_formula(formula, True)
+    wb.close()

@@ -157,3 +157,53 @@ def test_the_live_new_table_sizes_its_header_rows_too(tmp_path, form_id):
             assert height >= lines * size * 1.107 + 1, (form_id, r, c, text, lines, height)
             checked += 1
     assert checked >= len(forms()[form_id].columns) + 2
+
+
+# The measure as it was first written (one character at a time, every word tried in turn): the
+# quick paths of text_px (characters remembered per face) and wrap (a paragraph that fits whole is
+# one line) must give exactly its answers.
+def _reference_px(text: str, style: Style) -> float:
+    em_px = round(style.size * 96 / 72)
+    table = text_fit.WIDTHS[style.face]
+    return sum(text_fit._advance(ch, table) for ch in text) * em_px / text_fit.UNITS_PER_EM * text_fit.SAFETY
+
+
+def _reference_wrap(text: str, width_px: float, style: Style) -> list[str]:
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if _reference_px(candidate, style) <= width_px:
+                line = candidate
+                continue
+            if line:
+                lines.append(line)
+            line = ""
+            for ch in word:
+                if line and _reference_px(line + ch, style) > width_px:
+                    lines.append(line)
+                    line = ""
+                line += ch
+        lines.append(line)
+    return lines
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_TEXT = st.text(alphabet=st.sampled_from(list("aăâbcdđeêghiklmnoôơpqrstuưvxy AĐƯ0123456789,.()\n") +
+                                          ["ệ", "ữ", "ở", "Ồ", "ạ", "ý", "\u0301", "€", "中"]), max_size=60)
+_STYLE = st.builds(Style, st.sampled_from([9, 10, 11, 12, 13]), st.booleans(), st.booleans())
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT, st.floats(min_value=5, max_value=400), _STYLE)
+def test_the_quick_measure_and_wrap_give_the_first_answers(text, width, style):
+    assert text_px(text, style) == _reference_px(text, style)
+    assert wrap(text, width, style) == _reference_wrap(text, width, style)
+
+
+def test_leading_spaces_and_double_spaces_wrap_as_before():
+    for text in (" Xã Tràng Phái", "Xã  Tràng   Phái", "  ", " ", "", "Tổng\n Cộng", "a ", "Thôn Nà Thang "):
+        for width in (10, 40, 80, 400):
+            assert wrap(text, width, Style()) == _reference_wrap(text, width, Style())

@@ -147,6 +147,7 @@ def _is_admin_word(key: str) -> bool:
     return any(key + " " == p for p in _PREFIXES)
 
 
+@lru_cache(maxsize=4096)     # the same titles recur over a whole inbox
 def admin_name(text: str) -> tuple[str, str] | None:
     """('xã', 'Yên Phúc') from 'UBND xã Yên Phúc' or 'UBND XÃ YÊN PHÚC' (in NFC or NFD);
     'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM' names no commune."""

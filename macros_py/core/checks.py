@@ -22,9 +22,6 @@ from .table import Table, no_units_message
 # Set (as the test suite does) to run the exact path beside the filtered one on every table and
 # fail loudly if their findings differ in any way.
 VERIFY_ENV = "GIAMNGHEO_VERIFY_FILTER"
-# Below this many rows the exact rules are quicker than compiling the filter (≈ 5 ms a process);
-# under VERIFY_ENV the filter runs on every table, so the tests compare both paths on small ones too.
-FILTER_FROM = 100
 
 
 def check_table(grid: Grid, table: Table, *, exact: bool = False) -> list[Finding]:
@@ -42,8 +39,7 @@ def run_checks(grid: Grid, table: Table, *, exact: bool = False) -> tuple[SheetC
     check = SheetCheck(grid, table)
     read_cells(check)
     rules = Rules(check)
-    verify = not exact and os.environ.get(VERIFY_ENV) == "1"
-    if exact or (len(check.rows) < FILTER_FROM and not verify):
+    if exact:
         broken = row_rules.broken_constraints(check, rules)
         check_cells(check)
         check_formula_cells(check)
@@ -54,7 +50,7 @@ def run_checks(grid: Grid, table: Table, *, exact: bool = False) -> tuple[SheetC
         row_filter.single_cell_checks(check, view)
     findings = drop_superseded(attribute_culprits(check, rules, broken) + check.findings)
     findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.row, f.col))
-    if verify:
+    if not exact and os.environ.get(VERIFY_ENV) == "1":
         _verify(findings, run_checks(grid, table, exact=True)[1])
     return check, findings
 

@@ -145,28 +145,15 @@ def broken_constraints(check: SheetCheck, rules: Rules, view: ColumnView | None 
     look, first, broken = check.numbers.get, view.first, []
     for row in check.rows:
         specific = rules.total.get(row)
-        if specific is not None:        # a (sub)total row: rule by rule, the uncertain ones exactly
-            every = [(rule, False) for rule in specific] + [(rule, True) for rule in rules.every]
-            for k, (rule, unit) in enumerate(every):
-                if not _certain_at(rule, k, unit, row, view) and not rule.holds(row, look):
+        if specific is not None:        # a (sub)total row: its sums over whole columns, every other rule exactly
+            for rule in specific + rules.every:    # (one row: compiling a filter per rule costs more)
+                if not (type(rule) is SumRule and _sum_certain(rule, row, view)) and not rule.holds(row, look):
                     broken.append(Constraint(rule, row))
         elif flagged is None or row - first in flagged:
             broken += [Constraint(rule, row) for rule in rules.unit + rules.every if not rule.holds(row, look)]
         elif unknown:
             broken += [Constraint(rule, row) for rule in unknown if not rule.holds(row, look)]
     return broken
-
-
-def _certain_at(rule: RowRule, k: int, unit: bool, row: int, view: ColumnView) -> bool:
-    """Does the rule certainly hold at this one row?"""
-    if type(rule) is SumRule:
-        return _sum_certain(rule, row, view)
-    condition = _condition(rule, k, unit)
-    i = row - view.first
-    if condition is None or not 0 <= i < view.span:
-        return False
-    cols = tuple(sorted(view.columns))
-    return not _compile(cols, condition)(*([view.columns[c][i]] for c in cols))
 
 
 def _sum_certain(rule: SumRule, row: int, view: ColumnView) -> bool:

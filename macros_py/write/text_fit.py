@@ -80,11 +80,23 @@ def _advance(ch: str, table: dict[str, int]) -> int:
     return table.get(plain, UNITS_PER_EM)          # anything unknown counts as a full em
 
 
+_KNOWN: dict[str, dict[str, int]] = {}     # per face: every character met so far → its advance
+
+
 def text_px(text: str, style: Style) -> float:
     """Width of `text` in pixels at 96 dpi, as Excel draws it (rounded wide)."""
     em_px = round(style.size * 96 / 72)
-    table = WIDTHS[style.face]
-    return sum(_advance(ch, table) for ch in text) * em_px / UNITS_PER_EM * SAFETY
+    known = _KNOWN.get(style.face)
+    if known is None:
+        known = _KNOWN[style.face] = dict(WIDTHS[style.face])
+    try:
+        units = sum(map(known.__getitem__, text))
+    except KeyError:       # a character not met before (a toned vowel): its advance looked up once
+        table = WIDTHS[style.face]
+        for ch in set(text).difference(known):
+            known[ch] = _advance(ch, table)
+        units = sum(map(known.__getitem__, text))
+    return units * em_px / UNITS_PER_EM * SAFETY
 
 
 def column_px(width: float) -> int:
@@ -96,6 +108,9 @@ def wrap(text: str, width_px: float, style: Style) -> list[str]:
     """The lines Excel wraps `text` into: at spaces, and inside a word longer than a line."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
+        if not paragraph.startswith(" ") and text_px(paragraph, style) <= width_px:
+            lines.append(paragraph)     # what the word loop builds when the whole paragraph fits
+            continue
         line = ""
         for word in paragraph.split(" "):
             candidate = f"{line} {word}" if line else word

@@ -37,6 +37,7 @@ CALAMINE_READ_DIR = ("from python_calamine import CalamineWorkbook as W; import 
 CLICK = ("import json, sys\n"
          "import macros_py.excel as excel\n"
          "sys.modules.setdefault('pandas', None)\n"
+         "sys.modules.setdefault('numpy', None)\n"
          "import xlwings as xw\n"
          "book = xw.Book(json=json.load(open(sys.argv[1], encoding='utf-8')))\n"
          "excel.run(book, 'validate')\n"

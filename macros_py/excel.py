@@ -484,8 +484,10 @@ def dispatch(tag: str) -> None:
     """The one function the add-in's VBA calls: RunPython "import macros_py.excel as g; g.dispatch('validate')"."""
     import sys
 
-    # xlwings imports pandas when installed (a quarter second per click); no button needs it.
+    # xlwings imports pandas and numpy when installed (a quarter second and a tenth per click); both
+    # are optional to xlwings and no button needs them.
     sys.modules.setdefault("pandas", None)
+    sys.modules.setdefault("numpy", None)
     import xlwings as xw
 
     try:

@@ -127,8 +127,9 @@ def test_the_package_and_the_excel_entry_import_nothing_heavy():
 
 
 def test_button_clicks_run_without_pandas(tmp_path):
-    """Clicks through the add-in's own entry (dispatch, which keeps pandas out) succeed: Kiểm tra, and
-    Tổng hợp, whose workbook now carries the chart sheet; nothing on the click path needs pandas."""
+    """Clicks through the add-in's own entry (dispatch, which keeps pandas and numpy out) succeed:
+    Kiểm tra, and Tổng hợp, whose workbook now carries the chart sheet; nothing on the click path
+    needs pandas or numpy."""
     import json
 
     from conftest import van_quan_units
@@ -141,8 +142,9 @@ def test_button_clicks_run_without_pandas(tmp_path):
     code = f"""
 import json, sys
 import macros_py.excel as g
-assert "pandas" not in sys.modules
+assert "pandas" not in sys.modules and "numpy" not in sys.modules
 sys.modules["pandas"] = None   # as dispatch does before it imports xlwings: a click that needs pandas fails
+sys.modules["numpy"] = None    # and numpy likewise
 sys.path.insert(0, {str(ROOT / 'tests')!r})
 import xlwings as xw
 from xlwings_payload import book_for

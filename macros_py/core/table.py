@@ -144,7 +144,10 @@ def _match_numbering(grid: Grid, row: int, form: Form) -> tuple[dict[str, int], 
 
 def _match_shifted(grid: Grid, row: int, form: Form, seen: dict[str, int], labels: list[str],
                    shift: int) -> tuple[dict[str, int], int] | None:
-    keys = {n: (n if shift == 0 else str(int(n) + shift)) for n in (c.number for c in form.columns)
+    keys = form._index.get(("numbering keys", shift))      # the same for every row of every sheet
+    if keys is None:
+        keys = form._index[("numbering keys", shift)] = {
+            n: (n if shift == 0 else str(int(n) + shift)) for n in (c.number for c in form.columns)
             if n in form.numbers and (shift == 0 or n.isdigit())}
     found = [n for n, key in keys.items() if key in seen]
     if len(found) < max(3, int(0.8 * len(form.numbers) + 0.5)):

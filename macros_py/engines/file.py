@@ -136,22 +136,82 @@ def read_grids(path: Path, *, with_formulas: bool = True, formula_text: bool = F
     return read_workbook(path, with_formulas=with_formulas, formula_text=formula_text)[1]
 
 
+# Sheet XML (inflated bytes, as the zip directory states them) from which calamine reads the values in
+# a thread while this thread takes the facts from the same sheets: calamine leaves Python's lock while
+# it parses, so on two cores a large table costs about the longer of the two, not their sum. Smaller
+# workbooks (every unit's own, the district's tables) are read one step after the other, and so are
+# the largest, whose two reads at once would hold more memory than validate's 200 MiB at 100,000 rows.
+OVERLAP_FROM = 4 << 20
+OVERLAP_UNTIL = 48 << 20
+
+
 def read_workbook(path: Path, *, with_formulas: bool = True, formula_text: bool = False) -> tuple[Package, list[Grid]]:
     """The workbook's bytes (read once: hashed, stamped, dated from the same Package) and its Grids."""
     path = Path(path)
     package = check_readable(path)
+    facts_wanted = with_formulas and path.suffix.lower() in OPENPYXL_SUFFIXES
+    shapes = _overlap_shapes(package) if facts_wanted and not formula_text else None
+    if shapes is not None:
+        return package, list(_read_overlapped(package, shapes).values())
     values, hidden = _calamine_values(package)
     grids = {name: Grid(name, rows, hidden=name in hidden) for name, rows in values.items()}
-    if with_formulas and path.suffix.lower() in OPENPYXL_SUFFIXES:
+    if facts_wanted:
         add_sheet_facts(package, grids, formula_text)
     return package, list(grids.values())
+
+
+def _overlap_shapes(package: Package) -> dict[str, tuple[int, int]] | None:
+    """The sheets' declared rectangles when the workbook is large enough to read in two threads."""
+    try:
+        size = sum(i.file_size for i in package.zip.infolist() if i.filename.startswith("xl/worksheets/"))
+        if not OVERLAP_FROM <= size < OVERLAP_UNTIL:
+            return None
+        from .sheet_xml import declared_shapes
+
+        return declared_shapes(package, MAX_CELLS)
+    except Exception:      # anything odd in the package: the one-step path reports it as it always has
+        return None
+
+
+def _read_overlapped(package: Package, shapes: dict[str, tuple[int, int]]) -> dict[str, Grid]:
+    """calamine's values (in a thread) and the sheet facts (here) at once; the same Grids, facts and
+    errors as one step after the other (a failure of either is reported as that path reports it)."""
+    import threading
+
+    from .sheet_xml import scan_package
+
+    read: dict = {}
+
+    def values() -> None:
+        try:
+            read["values"] = _calamine_values(package)
+        except BaseException as exc:        # handed to the caller's thread
+            read["error"] = exc
+
+    reader = threading.Thread(target=values, name="giamngheo-calamine", daemon=True)
+    reader.start()
+    try:
+        facts = scan_package(package, shapes)
+    except Exception:
+        facts = None                      # read again below, one step after the other, for its own message
+    finally:
+        reader.join()
+    if "error" in read:
+        raise read["error"]
+    found, hidden = read["values"]
+    grids = {name: Grid(name, rows, hidden=name in hidden) for name, rows in found.items()}
+    if facts is None:
+        add_sheet_facts(package, grids)
+    else:
+        _attach_facts(grids, facts)
+    return grids
 
 
 def add_sheet_facts(package: Package, grids: dict[str, Grid], formula_text: bool = False) -> None:
     from .sheet_xml import NoAddresses, scan_package
 
     try:
-        facts = scan_package(package, grids, formula_text=formula_text)
+        facts = scan_package(package, {t: (g.nrows, g.ncols) for t, g in grids.items()}, formula_text=formula_text)
     except NoAddresses:
         wb = load_openpyxl(package.path)
         for ws in wb.worksheets:
@@ -161,8 +221,15 @@ def add_sheet_facts(package: Package, grids: dict[str, Grid], formula_text: bool
         return
     except Exception as exc:  # a package calamine could read but whose XML is damaged
         raise WorkbookError(f"Không đọc được tệp '{package.path.name}': tệp hỏng ({type(exc).__name__}).") from None
-    for title, f in facts.items():
-        grid = grids[title]
+    _attach_facts(grids, facts)
+
+
+def _attach_facts(grids: dict[str, Grid], facts: dict) -> None:
+    for title, (f, cells) in facts.items():
+        grid = grids.get(title)
+        if grid is None:
+            continue
+        grid.facts = cells
         grid.formulas, grid.errors = f.formulas, f.errors
         grid.hidden_rows, grid.knows_formulas = frozenset(f.hidden_rows), True
         grid.knows_formats = True          # percent formats say which rates are kept as fractions

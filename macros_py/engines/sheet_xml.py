@@ -229,18 +229,41 @@ def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def scan_package(package, grids: dict, *, formula_text: bool = False) -> dict[str, SheetFacts]:
-    """Facts for every worksheet of an xlsx/xlsm (an engines.package.Package) that has a grid, by
-    sheet title; each grid gets its CellFacts (sized to its values) filled in place."""
+def scan_package(package, shapes: dict[str, tuple[int, int]], *,
+                 formula_text: bool = False) -> dict[str, tuple[SheetFacts, CellFacts]]:
+    """Facts for every worksheet of an xlsx/xlsm (an engines.package.Package) named in `shapes`, by
+    sheet title, with its CellFacts over the rectangle `shapes` gives (rows, columns): the grid's
+    own, or the one the sheet declares (cells outside the rectangle are kept all the same)."""
     out = {}
     zf = package.zip
     formats = shown_formats(_style_table(zf.read("xl/styles.xml") if "xl/styles.xml" in package.names else b""))
     for title, part in sheet_parts(zf).items():
-        grid = grids.get(title)
-        if grid is None or part not in package.names:
+        shape = shapes.get(title)
+        if shape is None or part not in package.names:
             continue
-        cells = CellFacts(grid.nrows, grid.ncols, formats)
+        cells = CellFacts(*shape, formats)
         with package.stream(part) as stream:
-            out[title] = scan_sheet(pieces(stream), cells, formula_text=formula_text, stream=stream)
-        grid.facts = cells
+            out[title] = scan_sheet(pieces(stream), cells, formula_text=formula_text, stream=stream), cells
+    return out
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="\$?[A-Z]{1,3}\$?[0-9]+(?::\$?([A-Z]{1,3})\$?([0-9]+))?"')
+
+
+def declared_shapes(package, limit: int) -> dict[str, tuple[int, int]] | None:
+    """Each worksheet's (rows, columns) as its XML declares them (`<dimension ref="A1:P10010"/>`, near
+    the top of the part); None when a sheet declares none or more than `limit` cells."""
+    zf = package.zip
+    out = {}
+    for title, part in sheet_parts(zf).items():
+        if part not in package.names:
+            continue
+        with zf.open(part) as f:
+            m = _DIMENSION.search(f.read(4096))
+        if m is None or m.group(1) is None:
+            return None
+        rows, cols = int(m.group(2)), column_index(m.group(1).decode())
+        if rows * cols > limit:
+            return None
+        out[title] = rows, cols
     return out

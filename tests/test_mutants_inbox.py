@@ -187,3 +187,45 @@ def test_a_refusal_lists_ten_files_and_counts_the_rest(tmp_path, capsys, junk):
     after = err.split(listed[-1] + "\n", 1)[1].splitlines()[0]
     assert after.startswith("- … và" if rest > 0 else "Hãy xem lại danh sách đơn vị (--units)")
     assert not out.exists()
+
+
+def test_a_unit_that_typed_only_its_total_row_gives_that_row_and_is_told(tmp_path, capsys):
+    """Villages named but left blank, the Cộng row typed: the typed total is the unit's figures."""
+    from commune_sheets import commune_workbook
+
+    box = tmp_path / "hop_thu"
+    box.mkdir()
+    vs = villages(300, 45, 33, 120, 100)
+    blank = {f"{col}{r}": None for r in (11, 12, 13) for col in "CDEFGHIJKLMNO"}
+    commune_workbook(box / "yen_phuc.xlsx", "xã", "Yên Phúc", vs, formulas=False, cells=blank)
+    out = tmp_path / "huyen.xlsx"
+    assert main(["consolidate", str(box), "--units", "Yên Phúc", "-o", str(out)]) == 0
+    total = summed(vs)                     # what the Cộng row holds: the villages' sums, typed
+    assert table_row(out, "Yên Phúc")[2:15] == pytest.approx([total[str(i)] for i in range(1, 14)])
+    assert "Đơn vị chỉ ghi dòng Cộng, các dòng chi tiết để trống." in status_of(out, "Yên Phúc")[5]
+    assert "Yên Phúc: Đơn vị chỉ ghi dòng Cộng, các dòng chi tiết để trống." in capsys.readouterr().out.splitlines()
+    assert source_of(out, "yen_phuc.xlsx")["Trang tính, dòng"] == "'Biểu', dòng 14 (dòng Cộng)"
+
+
+def test_a_partial_table_below_is_partial_above(tmp_path, capsys):
+    """A district's own consolidation that covers 2 of its 3 communes ('Cộng (2/3 đơn vị)') makes the
+    province's table partial: said under the title, in the total row's label and in the unit's notes."""
+    from commune_sheets import commune_workbook
+
+    box = tmp_path / "hop_thu"
+    box.mkdir()
+    vs = villages(900, 120, 90, 300, 260)
+    commune_workbook(box / "van_quan.xlsx", "huyện", "Văn Quan", vs, formulas=False,
+                     cells={"B14": "Cộng (2/3 đơn vị)"})
+    commune_workbook(box / "binh_gia.xlsx", "huyện", "Bình Gia", villages(800, 100, 70, 260, 230), formulas=False)
+    out = tmp_path / "tinh.xlsx"
+    assert main(["consolidate", str(box), "--units", "Văn Quan;Bình Gia", "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Biểu").to_python(skip_empty_area=False)
+    assert rows[2][0].startswith("Tổng hợp 2/2 đơn vị có số liệu, ngày ")
+    assert rows[2][0].endswith("; biểu của Văn Quan chỉ gồm 2/3 đơn vị")
+    total = next(r for r in rows[FIRST - 1:] if str(r[1]).startswith("Cộng") or str(r[0]).startswith("Cộng"))
+    assert "Cộng (2/2 đơn vị, 1 chưa đủ)" in (total[0], total[1])
+    note = "Biểu của huyện chỉ tổng hợp 2/3 đơn vị: số liệu chưa đủ."
+    assert note in status_of(out, "Văn Quan")[5] and f"Văn Quan: {note}" in printed.splitlines()
+    assert note not in (status_of(out, "Bình Gia")[5] or "")

@@ -229,3 +229,43 @@ def test_a_partial_table_below_is_partial_above(tmp_path, capsys):
     note = "Biểu của huyện chỉ tổng hợp 2/3 đơn vị: số liệu chưa đủ."
     assert note in status_of(out, "Văn Quan")[5] and f"Văn Quan: {note}" in printed.splitlines()
     assert note not in (status_of(out, "Bình Gia")[5] or "")
+
+
+def test_units_without_figures_are_each_named_as_they_are_and_counted_so(tmp_path, capsys):
+    """Nobody sent figures: a blank template, a zip holding only a note, a mail without the table, and
+    a unit that sent nothing. Each status says which, and the tally under the title counts them by the
+    same words (a zip is not 'a mail without the table')."""
+    import datetime as dt
+    import shutil
+    import zipfile
+
+    from conftest import ROOT
+    from mails import TZ, mail
+
+    box = tmp_path / "hop_thu"
+    box.mkdir()
+    shutil.copy(ROOT / "workbooks" / "bieu_du_kien_giam_ngheo_mau.xlsx", box / "yen_phuc.xlsx")
+    with zipfile.ZipFile(box / "tan_doan.zip", "w") as z:
+        z.writestr("ghi_chu.txt", "biểu gửi sau")
+    sent = mail("UBND xã Hữu Lễ <huule@vanquan.langson.gov.vn>", "Biểu giảm nghèo",
+                dt.datetime(2026, 3, 20, 8, 0, tzinfo=TZ))
+    (box / "thu_huu_le.eml").write_bytes(bytes(sent))
+    out = tmp_path / "huyen.xlsx"
+    assert main(["consolidate", str(box), "--units", "Yên Phúc;Tân Đoàn;Hữu Lễ;Điềm He", "-o", str(out)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    expected = {"Yên Phúc": "Gửi biểu trống", "Tân Đoàn": "Chưa nộp (tệp nén không có biểu)",
+                "Hữu Lễ": "Chưa nộp (thư không kèm biểu)", "Điềm He": "Chưa nộp"}
+    assert {u: status_of(out, u)[2] for u in expected} == expected
+    assert printed[0] == "Mẫu biểu: Biểu dự kiến giảm nghèo, cận nghèo; không rõ năm; 0/4 đơn vị có số liệu."
+    assert printed[1] == "CHÚ Ý: không đơn vị nào có số liệu, biểu tổng hợp chỉ có các dòng trống."
+    for unit, status in expected.items():
+        line = f"{status}: {unit}" if status == "Chưa nộp" else None
+        assert line is None or line in printed
+    assert "Chưa nộp (tệp nén không có biểu): Tân Đoàn ('tan_doan.zip')" in printed
+    assert "Chưa nộp (thư không kèm biểu): Hữu Lễ ('thu_huu_le.eml')" in printed
+    title = [r[0] for r in sheet_rows(out, "Tình hình nộp")[:5] if r[0]]
+    tally = next(t for t in title if t.endswith("(tổng 4 đơn vị)."))
+    assert set(tally.removesuffix(" (tổng 4 đơn vị).").split("; ")) == {f"{s}: 1" for s in expected.values()}
+    assert "Lập ngày " in title[2] and title[2].endswith("tổng hợp 0/4 đơn vị có số liệu.")
+    assert status_of(out, "Tân Đoàn")[5] == "Tệp nén 'tan_doan.zip': không có tệp bảng tính đính kèm (có: ghi_chu.txt)."
+    assert status_of(out, "Yên Phúc")[5] == "Biểu trống: chưa điền số liệu"

@@ -80,7 +80,6 @@ def diff(name: str) -> str:
 def main(prefixes: list[str]) -> None:
     everything = results(prefixes)
     found = {n: c for n, c in everything.items() if c is not None}
-    unchecked = len(everything) - len(found)
     if not found:
         raise SystemExit("No mutmut results: run mutmut first (README, section Tests).")
     reasons, notes, text = {}, [], ""
@@ -101,6 +100,12 @@ def main(prefixes: list[str]) -> None:
     # earlier runs whose modules this run did not cover are kept, with their survivors' lines
     kept = [run for run in earlier_runs(text) if not run[1] & set(modules)]
     kept_modules = set().union(*(run[1] for run in kept))
+    # not run yet: mutants of this run's modules it did not reach, and modules no run listed covers
+    # (the mutants of a kept run's modules were run then, in an earlier mutants/ directory)
+    pending = [n for n, c in everything.items() if c is None and module_of(n) not in kept_modules]
+    unchecked = sum(module_of(n) in modules for n in pending)
+    never = sorted({module_of(n) for n in pending} - set(modules))
+    never_count = len(pending) - unchecked
     old_survivors = [line for line in section(text, "Surviving mutants")
                      if module_of(_REASON.match(line).group(1)) in kept_modules]
     old_since = [line for line in section(text, "Survivors of earlier runs, killed since by the tests written for them")
@@ -123,7 +128,8 @@ def main(prefixes: list[str]) -> None:
         f"- modules: {', '.join(sorted(set(modules) | kept_modules))}",
         f"- mutants: {all_total} total, {all_killed} killed (timeouts included), {all_survived} survived"
         + (f", {len(other)} other ({', '.join(sorted({str(found[n]) for n in other}))})" if other else "")
-        + (f"; {unchecked} generated but not run yet (not counted)" if unchecked else ""),
+        + (f"; {unchecked} of these modules' mutants generated but not run yet (not counted)" if unchecked else ""),
+        *([f"- not run yet: {never_count} mutants of {', '.join(never)}"] if never else []),
         f"- score: {100 * all_killed / all_total:.1f} %",
         "",
         "## Runs",

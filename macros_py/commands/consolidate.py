@@ -77,10 +77,6 @@ class Consolidation:
             return "Chưa nộp (tệp nén không có biểu)"
         return STATUS_VI[kind].format(year=self.year or "……")
 
-    def counts(self) -> dict[str, int]:
-        tally = Counter(self.state.get(u, "missing") for u in self.units)
-        return {k: tally[k] for k in RANK}
-
 
 def read_all(files: list[Path], progress: bool) -> list[Source]:
     """Read every file, on both cores when there are many; a bad file never stops the run."""
@@ -409,8 +405,9 @@ def _heading(c: Consolidation, what: str, unit: str) -> tuple[str, ...]:
 
 
 def report_sheets(c: Consolidation, unit: str = "……") -> list[ListSheet]:
-    year = c.year or "……"
-    tally = "; ".join(f"{STATUS_VI[k].format(year=year)}: {n}" for k, n in c.counts().items() if n) \
+    # counted by the words of each unit's own status (a zip without a workbook is not a mail without one)
+    tally = "; ".join(f"{label}: {n}" for label, n in Counter(
+        c.status(u) for u in sorted(c.units, key=lambda u: RANK.index(c.state.get(u, "missing")))).items()) \
         + f" (tổng {len(c.units)} đơn vị)."
     status, highlight = [], set()
     for i, u in enumerate(c.units, start=1):

@@ -209,6 +209,29 @@ def test_reconcile_reports_each_differing_cell(inbox, tmp_path):
     assert mismatches == [("D9", 41, 42), ("L12", 183, 180)]
 
 
+def test_reconcile_in_process_reads_the_upper_table_as_typed(inbox, tmp_path, capsys):
+    """The same comparison in this process (the command above runs in its own), with a count typed as
+    text: each differing input cell, what the units' own tables add up to, what was typed. The formula
+    columns follow their inputs and a target rate is judged through its count: G10's 9,8 is not listed."""
+    from fixtures import typed_van_quan
+
+    upper = typed_van_quan(tmp_path / "huyen_go_tay.xlsx", {"D9": 42, "L12": 180, "F10": 60, "G10": 9.8, "C11": "1 400"})
+    capsys.readouterr()
+    assert main(["reconcile", str(upper), str(inbox), "--format", "json"]) == 1
+    findings = json.loads(capsys.readouterr().out)["files"][0]["sheets"][0]["findings"]
+    mismatches = sorted((f["cell"], f["expected"], f["actual"]) for f in findings if f["rule"] == "reconcile-mismatch")
+    from fixtures import FIRST_ROW
+
+    published, _ = published_van_quan()
+
+    def unit(row: int, number: int) -> float:        # the published figure of form column `number` at that row
+        return published[row - FIRST_ROW][1][number - 1]
+
+    # C is form column 1, D column 2, F column 4, L column 10
+    assert mismatches == sorted([("D9", unit(9, 2), 42), ("L12", unit(12, 10), 180), ("F10", unit(10, 4), 60),
+                                 ("C11", unit(11, 1), 1400)])
+
+
 def test_reconcile_does_not_list_the_tools_own_sheets(inbox, tmp_path, capsys):
     """A consolidated workbook holds 'Nguồn', 'Tình hình nộp' and 'Biểu đồ' beside its table: they are the
     tool's own, not sheets "without a table"."""

@@ -696,3 +696,36 @@ def test_a_provinces_target_rate_that_is_the_correct_rounding_holds():
     row = list(PROVINCE)
     row[4], row[6] = 9.71, round(9.71 - 9.8, 2)
     assert findings(grid_of({"Tỉnh X": row}, total=False)) == []
+
+
+# core/table.py (phase 4): what a sheet with a table but no unit rows is told, and which rows
+# without figures are units.
+def test_a_table_without_unit_rows_is_told_where_it_was_found():
+    from dataclasses import replace
+
+    from macros_py.commands.validate import validate_grids
+    from macros_py.core.table import no_units_message
+
+    grid = Grid("Biểu", [["BIỂU DỰ KIẾN GIẢM NGHÈO NĂM 2021"], list(NUMBERING)])
+    result = validate_grids("x.xlsx", [grid])
+    assert result.status == "no_form"
+    assert result.error == ("Trang 'Biểu': tìm thấy biểu dự kiến giảm nghèo, cận nghèo (dòng đánh số cột, dòng 2) "
+                            "nhưng không thấy dòng đơn vị nào bên dưới (mỗi đơn vị một dòng, có tên và số liệu). "
+                            "Hãy kiểm tra lại trang này.")
+    by_headers = replace(locate(grid), by_headers=True)
+    assert no_units_message(by_headers).startswith(
+        "Trang 'Biểu': tìm thấy biểu dự kiến giảm nghèo, cận nghèo (theo tiêu đề cột, dòng 2) nhưng")
+
+
+def test_a_unit_not_yet_filled_in_keeps_its_row_and_a_note_row_is_not_a_unit():
+    """A unit whose figures are not typed yet is a unit when its STT is a row number (2, '3.', ' 4 ');
+    a row whose STT cell holds other text ('a)') or nothing is a note, not a unit."""
+    units = three()
+    rows = [list(NUMBERING), [1, "Yên Phúc", *units["Yên Phúc"]], [2, "Thôn Nà Pán", None],
+            ["3.", "Bình Phúc"], [" 4 ", "Tân Đoàn"], ["a)", "Thôn mới tách"],
+            [None, "Xã Tri Lễ (gửi sau)"], [5, "Tràng Phái", *UNITS["Tràng Phái"]],
+            [None, "Cộng", *total_of([units["Yên Phúc"], UNITS["Tràng Phái"]])]]
+    table = locate(Grid("Biểu", rows))
+    names = [rows[r - 1][1] for r in table.unit_rows]
+    assert names == ["Yên Phúc", "Thôn Nà Pán", "Bình Phúc", "Tân Đoàn", "Tràng Phái"]
+    assert table.total_row == len(rows)

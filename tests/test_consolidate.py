@@ -211,11 +211,11 @@ def test_reconcile_reports_each_differing_cell(inbox, tmp_path):
 
 def test_reconcile_in_process_reads_the_upper_table_as_typed(inbox, tmp_path, capsys):
     """The same comparison in this process (the command above runs in its own), with a count typed as
-    text: each differing input cell, what the units' own tables add up to, what was typed. The formula
+    text with a thousands dot ('1.400' households): each differing input cell, what the units' own tables add up to, what was typed. The formula
     columns follow their inputs and a target rate is judged through its count: G10's 9,8 is not listed."""
     from fixtures import typed_van_quan
 
-    upper = typed_van_quan(tmp_path / "huyen_go_tay.xlsx", {"D9": 42, "L12": 180, "F10": 60, "G10": 9.8, "C11": "1 400"})
+    upper = typed_van_quan(tmp_path / "huyen_go_tay.xlsx", {"D9": 42, "L12": 180, "F10": 60, "G10": 9.8, "C11": "1.400"})
     capsys.readouterr()
     assert main(["reconcile", str(upper), str(inbox), "--format", "json"]) == 1
     findings = json.loads(capsys.readouterr().out)["files"][0]["sheets"][0]["findings"]

@@ -696,3 +696,74 @@ def test_a_provinces_target_rate_that_is_the_correct_rounding_holds():
     row = list(PROVINCE)
     row[4], row[6] = 9.71, round(9.71 - 9.8, 2)
     assert findings(grid_of({"Tỉnh X": row}, total=False)) == []
+
+
+# core/table.py (phase 4): what a sheet with a table but no unit rows is told, and which rows
+# without figures are units.
+def test_a_table_without_unit_rows_is_told_where_it_was_found():
+    from dataclasses import replace
+
+    from macros_py.commands.validate import validate_grids
+    from macros_py.core.table import no_units_message
+
+    grid = Grid("Biểu", [["BIỂU DỰ KIẾN GIẢM NGHÈO NĂM 2021"], list(NUMBERING)])
+    result = validate_grids("x.xlsx", [grid])
+    assert result.status == "no_form"
+    assert result.error == ("Trang 'Biểu': tìm thấy biểu dự kiến giảm nghèo, cận nghèo (dòng đánh số cột, dòng 2) "
+                            "nhưng không thấy dòng đơn vị nào bên dưới (mỗi đơn vị một dòng, có tên và số liệu). "
+                            "Hãy kiểm tra lại trang này.")
+    by_headers = replace(locate(grid), by_headers=True)
+    assert no_units_message(by_headers).startswith(
+        "Trang 'Biểu': tìm thấy biểu dự kiến giảm nghèo, cận nghèo (theo tiêu đề cột, dòng 2) nhưng")
+
+
+def test_a_unit_not_yet_filled_in_keeps_its_row_and_a_note_row_is_not_a_unit():
+    """A unit whose figures are not typed yet is a unit when its STT is a row number (2, '3.', ' 4 ');
+    a row whose STT cell holds other text ('a)') or nothing is a note, not a unit."""
+    units = three()
+    rows = [list(NUMBERING), [1, "Yên Phúc", *units["Yên Phúc"]], [2, "Thôn Nà Pán", None],
+            ["3.", "Bình Phúc"], [" 4 ", "Tân Đoàn"], ["a)", "Thôn mới tách"],
+            [None, "Xã Tri Lễ (gửi sau)"], [5, "Tràng Phái", *UNITS["Tràng Phái"]],
+            [None, "Cộng", *total_of([units["Yên Phúc"], UNITS["Tràng Phái"]])]]
+    table = locate(Grid("Biểu", rows))
+    names = [rows[r - 1][1] for r in table.unit_rows]
+    assert names == ["Yên Phúc", "Thôn Nà Pán", "Bình Phúc", "Tân Đoàn", "Tràng Phái"]
+    assert table.total_row == len(rows)
+
+
+def _exact_rows(inputs: dict[str, list[float]]) -> dict[str, list[float]]:
+    """Rows whose formula columns hold what a formula leaves (unrounded: 98/1188*100 = 8.2491582…),
+    as a workbook whose formulas a reader cannot see (.xls, .ods, the remote engine) still shows."""
+    out = {}
+    for name, v in inputs.items():
+        c = {n: v[n - 1] for n in (1, 2, 4, 5, 8, 10, 11)}
+        c[3], c[9] = c[2] / c[1] * 100, c[8] / c[1] * 100
+        c[6], c[7], c[12], c[13] = c[4] - c[2], c[5] - c[3], c[10] - c[8], c[11] - c[9]
+        out[name] = [c[n] for n in range(1, 14)]
+    return out
+
+
+@pytest.mark.parametrize("noise", [0.0, 2e-9])
+def test_where_formulas_cannot_be_seen_exact_figures_are_taken_for_formulas(noise):
+    """Formulas unknown: a column whose every figure is exactly what the form computes is read as
+    formulas, so a wrong count (more poor households than households, a total that does not add up)
+    is named as the one cell to mend, the rate computed from it following (binary noise of a few
+    1e-9 is still exact). Two units are enough to tell."""
+    right = _exact_rows(three("Yên Phúc", "Bình Phúc"))
+    typed = dict(right)
+    wrong = dict(zip(range(1, 14), right["Bình Phúc"]))
+    wrong[2] = 9700.0                                       # 97 poor households typed 9700
+    wrong[3], wrong[6] = wrong[2] / wrong[1] * 100 + noise, wrong[4] - wrong[2]
+    wrong[7] = wrong[5] - wrong[3]
+    typed["Bình Phúc"] = [wrong[n] for n in range(1, 14)]
+    rows = [list(NUMBERING)] + [[i, n, *v] for i, (n, v) in enumerate(typed.items(), start=1)]
+    t = {n: right["Yên Phúc"][n - 1] + right["Bình Phúc"][n - 1] for n in (1, 2, 4, 5, 8, 10, 11)}
+    t[3], t[9] = t[2] / t[1] * 100, t[8] / t[1] * 100
+    t[5], t[11] = t[4] / t[1] * 100, t[10] / t[1] * 100
+    t[6], t[7], t[12], t[13] = t[4] - t[2], t[5] - t[3], t[10] - t[8], t[11] - t[9]
+    rows.append([None, "Cộng", *[t[n] for n in range(1, 14)]])
+    grid = Grid("Biểu", rows)
+    assert not grid.knows_formulas
+    culprits = [f for f in findings(grid) if f.rule == "likely-culprit"]
+    assert [(f.cell, f.expected) for f in culprits] == [("D3", 97.0)]
+    assert {"E3", "H3"} <= set(culprits[0].follows)

@@ -373,7 +373,7 @@ def test_number_text_names_the_formula_cells_it_spoils():
         f = found[ref]
         assert (f.rule, f.severity, f.actual) == ("follows-culprit", "warning", "#VALUE!")
         assert f.expected == pytest.approx(number)
-        assert f"báo lỗi #VALUE! vì ô C2 chứa số dạng văn bản '1.188'" in f.message
+        assert "báo lỗi #VALUE! vì ô C2 chứa số dạng văn bản '1.188'" in f.message
         assert f.message.startswith(f"Ô {ref} (Yên Phúc, cột {'3' if ref == 'E2' else '9'} — Tỷ lệ hộ ")
         assert f.message.endswith(f"gõ lại C2 thành số (hoặc bấm Tính lại) thì ô này thành {figure}.")
 

@@ -30,6 +30,7 @@ settings.load_profile(PROFILE)
 def pytest_collection_modifyitems(items):
     """Under `thorough`, tests that fix their own example count (for CI's time) get ten times it;
     under `mutation` (tests/MUTATION.md: every mutant reruns them) a fifth."""
+    _quickest_first_under_mutmut(items)
     scale = {"thorough": 10, "mutation": 0.2}.get(PROFILE)
     if scale is None:
         return
@@ -38,6 +39,19 @@ def pytest_collection_modifyitems(items):
         if own is not None and own.max_examples < 1000:
             item.obj._hypothesis_internal_use_settings = settings(own, max_examples=max(5, int(own.max_examples
                                                                                                 * scale)))
+
+
+def _quickest_first_under_mutmut(items):
+    """mutmut runs a mutant's tests with -x in no useful order; the quickest first (by the durations
+    its stats run measured) ends a killed mutant's run in about a second instead of half a minute."""
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    stats = Path("mutmut-stats.json")
+    if "__mutmut_" not in mutant or not stats.is_file():
+        return
+    import json
+
+    duration = json.loads(stats.read_text(encoding="utf-8")).get("duration_by_test", {})
+    items.sort(key=lambda item: duration.get(item.nodeid, 0.0))
 
 
 from macros_py.write.layout import Unit  # noqa: E402

@@ -79,3 +79,259 @@ def test_when_only_the_rate_rule_breaks_the_message_blames_neither(tmp_path, end
     assert f"{F}{ROW}" in message and f"{G}{ROW}" in message
     assert f"tỷ lệ là khoảng {rate_from_count}%" in message and f"số hộ là khoảng {count_from_rate}" in message
     assert "tỷ lệ đúng là" not in message
+
+
+# --------------------------------------------------------------------------- the whole advice, word for word
+# Hand-made tables (tests/handmade.py: formulas as officers type them, saved by openpyxl, so the tool
+# computes what Excel will show): one count typed wrong, and every finding it causes compared whole
+# with a message built here from figures worked out by plain arithmetic (handmade's `values`).
+
+TITLES = {"1": "Tổng số hộ dân cư", "2": "Số hộ nghèo đầu năm", "3": "Tỷ lệ hộ nghèo đầu năm (%)",
+          "4": "Số hộ nghèo cuối năm", "5": "Tỷ lệ hộ nghèo cuối năm (%)", "6": "Số hộ nghèo tăng (+), giảm (-)",
+          "7": "Tỷ lệ hộ nghèo tăng (+), giảm (-)", "8": "Số hộ cận nghèo đầu năm",
+          "9": "Tỷ lệ hộ cận nghèo đầu năm (%)", "10": "Số hộ cận nghèo cuối năm",
+          "11": "Tỷ lệ hộ cận nghèo cuối năm (%)", "12": "Số hộ cận nghèo tăng (+), giảm (-)",
+          "13": "Tỷ lệ hộ cận nghèo tăng (+), giảm (-)"}
+RATE_COLUMNS = {"3", "5", "7", "9", "11", "13"}
+
+
+def vn(value: float, number: str) -> str:
+    """A figure as the messages print it: 3.320, -473, 32,38."""
+    text = f"{value:,.2f}" if number in RATE_COLUMNS else f"{round(value):,}"
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+def advice(path: Path) -> dict[str, tuple[str, str]]:
+    """cell → (rule, message) of every finding that is not a note; each cell is named once."""
+    (sheet,) = validate_file(path).sheets
+    found = [(f.cell, f.rule, f.message) for f in sheet.findings if f.severity != "info"]
+    assert len({cell for cell, _, _ in found}) == len(found), found
+    return {cell: (rule, message) for cell, rule, message in found}
+
+
+def handmade_file(tmp_path: Path, table) -> Path:
+    from handmade import build_workbook
+
+    path = tmp_path / "handmade.xlsx"
+    build_workbook([table]).save(path)
+    return path
+
+
+class Place:
+    """Where a cell is in a hand-made table, as the messages say it."""
+
+    def __init__(self, table, row: int):
+        self.table, self.row = table, row
+
+    def where(self, number: str) -> str:
+        t = self.table
+        if self.row == t.total_row:
+            who = f"dòng {t.style.total_label or ('Toàn huyện' if t.style.total == 'first' else 'Cộng')}"
+        elif self.row in t.subtotal_rows:
+            who = f"dòng Các xã khu vực {['I', 'II', 'III'][list(t.subtotal_rows).index(self.row)]}"
+        else:
+            who = t.units[t.unit_rows.index(self.row)][0]
+        return f"{who}, cột {number} — {TITLES[number]}"
+
+    def ref(self, number: str) -> str:
+        return f"{self.table.letter(number)}{self.row}"
+
+
+def follows(place: Place, number: str, culprit: str, cause: str, now: float | None, then: float | None,
+            error: str | None = None) -> str:
+    """A follows-culprit message: a formula cell that will show another figure (then given), or a
+    typed cell of a rule the correction mends (then None)."""
+    if then is None:
+        state, remedy = f"không khớp (đang ghi {vn(now, number)})", f"sửa {culprit} thì ô này khớp"
+    else:
+        state = f"báo lỗi {error}" if error else f"đang ghi {vn(now, number)}"
+        remedy = f"sửa {culprit} thì ô này thành {vn(then, number)}"
+    return f"Ô {place.ref(number)} ({place.where(number)}) {state} vì ô {culprit} {cause}; {remedy}."
+
+
+def test_a_count_typed_wrong_under_subtotals_is_named_once_and_each_cell_it_spoils_says_so(tmp_path):
+    """Total first, two Roman-numbered groups with their subtotals, live formulas: Tràng Phái's 33 poor
+    households at the end of the year typed 3320. The culprit's message lists the cells that will be
+    right, its own row first, then the total and the subtotal row by row; each of them says what it
+    shows now and what it will show once the count is mended."""
+    from handmade import HandmadeTable, Style
+
+    style = Style(total="first", formulas=True, groups=2)
+    table = HandmadeTable(style, typos={(3, "4"): 3320})
+    wrong = HandmadeTable(style, edits={(3, "4"): 3320}).values     # what the formulas show with 3320
+    unit_row, total, sub = table.unit_rows[3], table.total_row, list(table.subtotal_rows)[0]
+    assert total < sub < unit_row and table.units[3][0] == "Tràng Phái" and table.values[unit_row]["4"] == 33
+    unit, culprit = Place(table, unit_row), f"F{unit_row}"
+    cause = "có lẽ ghi sai"
+    spoiled = [(unit, "6")] + [(Place(table, r), n) for r in (total, sub) for n in ("4", "5", "6", "7")]
+    expected = {culprit: ("likely-culprit", f"Ô {culprit} ({unit.where('4')}) có lẽ ghi sai: đang ghi 3.320; nếu là 33 "
+                          f"thì 10 ô khác sẽ đúng theo: {unit.ref('5')}, "
+                          + ", ".join(p.ref(n) for p, n in spoiled) + ".")}
+    expected[unit.ref("5")] = ("follows-culprit", follows(unit, "5", culprit, cause, table.values[unit_row]["5"], None))
+    for place, n in spoiled:
+        expected[place.ref(n)] = ("follows-culprit", follows(place, n, culprit, cause, wrong[place.row][n],
+                                                             table.values[place.row][n]))
+    assert advice(handmade_file(tmp_path, table)) == expected
+
+
+def test_a_count_typed_as_text_is_named_with_its_text_at_the_culprit_and_at_each_cell_it_spoils(tmp_path):
+    """The same slip typed as the text '3320' in a table whose formula columns were pasted as figures:
+    the culprit says the cell holds text to retype as a number, and each cell of a rule it breaks
+    says that its cause is that text."""
+    from handmade import HandmadeTable, Style
+
+    table = HandmadeTable(Style(total="first"), typos={(3, "4"): "3320"})
+    row = table.unit_rows[3]
+    unit, total, culprit = Place(table, row), Place(table, table.total_row), f"F{row}"
+    cause = "chứa số dạng văn bản '3320' và có lẽ ghi sai"
+    expected = {
+        culprit: ("likely-culprit", f"Ô {culprit} ({unit.where('4')}) có lẽ ghi sai: đang ghi 3.320; nếu là 33 thì 3 ô "
+                  f"khác sẽ đúng theo: G{row}, H{row}, F{table.total_row} (ô đang chứa số dạng văn bản '3320': "
+                  "hãy gõ lại thành số)."),
+        f"G{row}": ("follows-culprit", follows(unit, "5", culprit, cause, table.values[row]["5"], None)),
+        f"H{row}": ("follows-culprit", follows(unit, "6", culprit, cause, table.values[row]["6"], None)),
+        f"F{table.total_row}": ("follows-culprit", follows(total, "4", culprit, cause,
+                                                           table.values[table.total_row]["4"], None)),
+    }
+    assert advice(handmade_file(tmp_path, table)) == expected
+
+
+def test_an_error_value_another_unit_sends_into_the_total_is_never_blamed_on_the_culprit(tmp_path):
+    """Tràng Phái's count typed 3320 while another commune's cell of the same column shows #N/A: the
+    total sums that error, so it shows #N/A whatever Tràng Phái types. The total keeps its own
+    error finding; the culprit's advice names only the cells its correction mends."""
+    from handmade import HandmadeTable, Style
+
+    style = Style(total="first", formulas=True)
+    table = HandmadeTable(style, typos={(3, "4"): 3320, (5, "4"): "#N/A"})
+    row, top = table.unit_rows[3], table.total_row
+    wrong = HandmadeTable(style, edits={(3, "4"): 3320}).values
+    unit, culprit = Place(table, row), f"F{row}"
+    found = advice(handmade_file(tmp_path, table))
+    assert found[culprit] == ("likely-culprit", f"Ô {culprit} ({unit.where('4')}) có lẽ ghi sai: đang ghi 3.320; "
+                              f"nếu là 33 thì 2 ô khác sẽ đúng theo: G{row}, H{row}.")
+    assert found[f"H{row}"] == ("follows-culprit", follows(unit, "6", culprit, "có lẽ ghi sai", wrong[row]["6"],
+                                                           table.values[row]["6"]))
+    for letter in "FGHI":      # the total's counts and rates of the poor: the error, said as an error
+        assert found[f"{letter}{top}"][0] == "cell-error" and "#N/A" in found[f"{letter}{top}"][1]
+    assert not any(rule == "follows-culprit" and cell.endswith(str(top)) for cell, (rule, _) in found.items())
+
+
+def test_an_error_value_the_culprit_causes_is_said_with_the_figure_it_will_show(tmp_path):
+    """Households typed 0 in a table saved by LibreOffice: its rate formulas (=D12/C12*100) store
+    #DIV/0!. Those cells are named once, as following the culprit: "báo lỗi #DIV/0! vì ô C12 có lẽ ghi
+    sai; sửa C12 thì ô này thành …". The vendored file is handmade.HandmadeTable(Style(total="first",
+    formulas=True), typos={(3, "1"): 0}) saved through LibreOffice 7 (`save_through_libreoffice`)."""
+    import shutil
+
+    from handmade import HandmadeTable, Style
+
+    table = HandmadeTable(Style(total="first", formulas=True), typos={(3, "1"): 0})
+    row = table.unit_rows[3]
+    path = shutil.copy(Path(__file__).parent / "data" / "culprit_div0_libreoffice.xlsx", tmp_path / "t.xlsx")
+    found = advice(path)
+    rule, message = found[f"C{row}"]
+    proposed = int(message.split("nếu là ")[1].split(" ")[0].replace(".", ""))
+    unit, culprit = Place(table, row), f"C{row}"
+    r = table.values[row]
+    for n, count in (("3", "2"), ("9", "8")):      # 3=2/1x100, 9=8/1x100 with the proposed households
+        then = round(r[count] / proposed * 100, 2)
+        assert found[unit.ref(n)] == ("follows-culprit", follows(unit, n, culprit, "có lẽ ghi sai", None, then,
+                                                                 error="#DIV/0!"))
+    assert rule == "likely-culprit" and not any(rule == "cell-error" for rule, _ in found.values())
+
+
+# --------------------------------------------------------------------------- which count is proposed
+# Households typed ten times too many. Two typed target rates each allow a range of households
+# (within half a household of their counts); the proposal must mend both, so it lies where the ranges
+# meet, and of those counts it is the one that mends them most exactly. Expected by brute force.
+
+def _rate_gap(rate: float, count: float, households: int) -> float:
+    return abs(rate * households / 100 - count)
+
+
+@pytest.mark.parametrize("inputs, true_households", [
+    # 2,00% of [875, 925] is 18 within half a household; 5,05% of [862, 881] is 44: they meet on [875, 881]
+    ({"2": 20, "4": 18, "5": 2.00, "8": 50, "10": 44, "11": 5.05}, 878),
+    # 2,00% → [875, 925]; 4,85% of [918, 938] is 45: they meet on [918, 925]
+    ({"2": 20, "4": 18, "5": 2.00, "8": 50, "10": 45, "11": 4.85}, 920),
+    # 13,28% of 256 is 34 (Thôn Nà 2) and 13,67% is 35: [253, 260] and [252, 259]
+    ({"2": 37, "4": 34, "5": 13.28, "8": 38, "10": 35, "11": 13.67}, 256),
+])
+def test_the_households_proposed_mend_both_rates_and_are_the_closest_count_that_does(tmp_path, inputs,
+                                                                                    true_households):
+    from handmade import HandmadeTable, Style, van_quan
+
+    units = van_quan()[:4] + [("Xã Thử", {"1": true_households, **inputs})]
+    table = HandmadeTable(Style(formulas=True), units=units, typos={(4, "1"): true_households * 10})
+    rates = [(inputs["5"], inputs["4"]), (inputs["11"], inputs["10"])]
+    assert all(_rate_gap(r, c, true_households) <= 0.5 for r, c in rates)
+    mending = [h for h in range(1, 5000) if all(_rate_gap(r, c, h) <= 0.5 + 1e-9 for r, c in rates)]
+    best = min(mending, key=lambda h: (round(sum(_rate_gap(r, c, h) for r, c in rates), 6), h))
+    row = table.unit_rows[4]
+    rule, message = advice(handmade_file(tmp_path, table))[f"C{row}"]
+    assert rule == "likely-culprit"
+    assert f"đang ghi {vn(true_households * 10, '1')}; nếu là {vn(best, '1')} thì" in message
+
+
+# --------------------------------------------------------------------------- the searches themselves
+class _Band:
+    """A rule that holds while the trial value lies in [lo, hi]."""
+
+    solvable = True
+
+    def __init__(self, lo: float, hi: float):
+        self.lo, self.hi = lo, hi
+
+    def holds(self, look) -> bool:
+        value = look("x")
+        return isinstance(value, float) and self.lo <= value <= self.hi and value == int(value)
+
+
+def _trial(start):
+    def trial(value):
+        return lambda cell: value
+    trial.start = start
+    return trial
+
+
+@pytest.mark.parametrize("lo, hi, start", [(827, 852, 840), (0, 5, 1), (0, 5, 5), (0, 5, 3), (10, 10, 10),
+                                           (3, 40, 39), (3, 40, 4), (100, 777_777, 101), (2, 9, 2)])
+def test_the_edge_of_a_range_of_counts_is_found_exactly(lo, hi, start):
+    """From a count at which the rule holds, the last whole count either way at which it still holds
+    (never a negative count)."""
+    from macros_py.core.culprits import _edge
+
+    band = _Band(lo, hi)
+    assert _edge(band, _trial(start), float(start), -1) == max(lo, 0)
+    assert _edge(band, _trial(start), float(start), 1) == hi
+
+
+class _Residual:
+    solvable = True
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def residual(self, look):
+        return self.fn(look("x"))
+
+
+@pytest.mark.parametrize("fn, start, root, within", [
+    (lambda x: 0.0393 * x - 33, 8300.0, 33 / 0.0393, 1e-10),            # a rate's count: linear, exact at once
+    (lambda x: 33 / x * 100 - 3.93, 900.0, 3300 / 3.93, 1e-10),         # a rate from households, near its root
+    (lambda x: (x - 7.25) ** 3, 3.0, 7.25, 1e-6),                       # flat at its root: mended within 1e-6
+    (lambda x: x * x + 1, 2.0, None, None),                             # no root
+    (lambda x: None if x > 100 else x - 150, 10.0, None, None),         # the rule cannot be read on the way
+    (lambda x: 5.0, 1.0, None, None),                                   # the value does not matter to the rule
+])
+def test_the_value_that_mends_a_rule_is_solved_or_none(fn, start, root, within):
+    """The secant search behind every proposed value: the value at which the rule's residual is 0
+    (to 1e-10 where it gets there, else 1e-6), or None."""
+    from macros_py.core.culprits import _solve
+
+    found = _solve(_Residual(fn), _trial(start))
+    if root is None:
+        assert found is None
+    else:
+        assert abs(fn(found)) < within and found == pytest.approx(root, abs=1e-2)

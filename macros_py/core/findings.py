@@ -189,5 +189,6 @@ CATALOGUE: dict[str, Rule] = {r.id: r for r in (
       "Ô gây ra nhiều lỗi kéo theo",
       supersedes=("text-number", "text-number-spoils")),     # its message says the text too
     R("follows-culprit", "warning", "Ô {cell} ({where}) {state} vì ô {culprit} {cause}; {remedy}.",
-      "Ô sai theo một ô khác"),
+      "Ô sai theo một ô khác",
+      supersedes=("cell-error",)),     # "báo lỗi #DIV/0! vì ô C12 …": the error value and its cause
 )}

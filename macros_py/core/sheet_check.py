@@ -184,13 +184,17 @@ class SheetCheck:
         return formulas.row_expr(column)
 
     def recompute(self, cell: Cell, look: Lookup) -> float | None:
-        """What a formula cell shows when its inputs read `look` (a SUM skips blanks, as Excel's does)."""
+        """What a formula cell shows when its inputs read `look` (a SUM skips blanks, as Excel's does,
+        but shows an error value it sums: None)."""
         row, col = cell
         expr = self._expr(row, self.column(cell))
         if expr is None:
             return look(cell)
         if isinstance(expr, list):
-            return float(sum(v for r in expr if (v := look((r, col))) is not None))
+            values = [look((r, col)) for r in expr]
+            if any(v is None and (r, col) in self.errors for r, v in zip(expr, values)):
+                return None
+            return float(sum(v for v in values if v is not None))
         operands, fn = notation.compile_expr(expr)
         cols = self.table.columns
         if any(n not in cols for n in operands):

@@ -257,6 +257,10 @@ def _rate_gap(rate: float, count: float, households: int) -> float:
     ({"2": 20, "4": 18, "5": 2.00, "8": 50, "10": 45, "11": 4.85}, 920),
     # 13,28% of 256 is 34 (Thôn Nà 2) and 13,67% is 35: [253, 260] and [252, 259]
     ({"2": 37, "4": 34, "5": 13.28, "8": 38, "10": 35, "11": 13.67}, 256),
+    # Tràng Phái: 3,93% of [827, 852] is 33 and 10,65% of [831, 840] is 89; 89/10,65% = 835,7 mends both best
+    ({"2": 41, "4": 33, "5": 3.93, "8": 101, "10": 89, "11": 10.65}, 831),
+    # 2,00% → [875, 925] and 10,00% of [865, 875] is 87: they meet at one count
+    ({"2": 20, "4": 18, "5": 2.00, "8": 90, "10": 87, "11": 10.00}, 875),
 ])
 def test_the_households_proposed_mend_both_rates_and_are_the_closest_count_that_does(tmp_path, inputs,
                                                                                     true_households):
@@ -322,6 +326,7 @@ class _Residual:
     (lambda x: 33 / x * 100 - 3.93, 900.0, 3300 / 3.93, 1e-10),         # a rate from households, near its root
     (lambda x: (x - 7.25) ** 3, 3.0, 7.25, 1e-6),                       # flat at its root: mended within 1e-6
     (lambda x: x * x + 1, 2.0, None, None),                             # no root
+    (lambda x: x * x + 0.5, 2.0, None, None),                           # no root, yet never far from one
     (lambda x: None if x > 100 else x - 150, 10.0, None, None),         # the rule cannot be read on the way
     (lambda x: 5.0, 1.0, None, None),                                   # the value does not matter to the rule
 ])
@@ -335,3 +340,48 @@ def test_the_value_that_mends_a_rule_is_solved_or_none(fn, start, root, within):
         assert found is None
     else:
         assert abs(fn(found)) < within and found == pytest.approx(root, abs=1e-2)
+
+
+def test_two_counts_typed_wrong_in_one_column_share_the_total_which_is_named_once_with_both(tmp_path):
+    """Tràng Phái's 33 typed 3320 and Khánh Khê's 46 typed 4600: the total and its rates follow both.
+    Each of those cells is named once, with what it shows now (both slips in it) and what it will show
+    once both are mended; each culprit's own row follows it alone."""
+    from handmade import HandmadeTable, Style
+
+    style = Style(total="first", formulas=True)
+    slips = {(3, "4"): 3320, (5, "4"): 4600}
+    table = HandmadeTable(style, typos=slips)
+    wrong = HandmadeTable(style, edits=slips).values
+    top, rows = table.total_row, [table.unit_rows[3], table.unit_rows[5]]
+    cause = "có lẽ ghi sai"
+    expected = {}
+    for (unit, _), typed, row in zip(slips, slips.values(), rows):
+        place, culprit = Place(table, row), f"F{row}"
+        right = table.values[row]["4"]
+        expected[culprit] = ("likely-culprit", f"Ô {culprit} ({place.where('4')}) có lẽ ghi sai: đang ghi "
+                             f"{vn(typed, '4')}; nếu là {vn(right, '4')} thì 6 ô khác sẽ đúng theo: G{row}, H{row}, "
+                             f"F{top}, G{top}, H{top}, I{top}.")
+        expected[f"G{row}"] = ("follows-culprit", follows(place, "5", culprit, cause, table.values[row]["5"], None))
+        expected[f"H{row}"] = ("follows-culprit", follows(place, "6", culprit, cause, wrong[row]["6"],
+                                                          table.values[row]["6"]))
+    both = f"F{rows[0]} và F{rows[1]}"
+    total = Place(table, top)
+    for n in ("4", "5", "6", "7"):
+        expected[total.ref(n)] = ("follows-culprit", follows(total, n, both, cause, wrong[top][n], table.values[top][n]))
+    assert advice(handmade_file(tmp_path, table)) == expected
+
+
+def test_a_rate_typed_wrong_is_named_with_the_rate_at_its_decimals(tmp_path):
+    """3,93% typed 39,3 in a table whose differences were typed: the rate breaks its count and
+    7=5-3; it is named at two decimals, and the typed difference follows it."""
+    from handmade import HandmadeTable, Style
+
+    table = HandmadeTable(Style(), typos={(3, "5"): 39.3})
+    row = table.unit_rows[3]
+    place, culprit = Place(table, row), f"G{row}"
+    right = table.values[row]
+    assert advice(handmade_file(tmp_path, table)) == {
+        culprit: ("likely-culprit", f"Ô {culprit} ({place.where('5')}) có lẽ ghi sai: đang ghi 39,30; nếu là "
+                  f"{vn(right['5'], '5')} thì 1 ô khác sẽ đúng theo: I{row}."),
+        f"I{row}": ("follows-culprit", follows(place, "7", culprit, "có lẽ ghi sai", right["7"], None)),
+    }

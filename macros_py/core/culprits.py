@@ -118,6 +118,7 @@ def attribute_culprits(check: SheetCheck, rules: Rules, broken: list[Constraint]
     `follows-culprit` finding on each cell that follows from it."""
     findings: list[Finding] = []
     overrides: dict[Cell, float | None] = {}
+    followers: dict[Cell, _Follower] = {}      # a cell two culprits spoil is named once, with both
 
     def look(cell: Cell) -> float | None:
         return overrides[cell] if cell in overrides else check.numbers.get(cell)
@@ -160,16 +161,43 @@ def attribute_culprits(check: SheetCheck, rules: Rules, broken: list[Constraint]
         if best is None:
             break
         _, cell, value, fixed, after = best
-        findings += _report(check, cell, value, fixed, after, look)
+        findings.append(_report(check, cell, value, fixed, after, look, followers))
         overrides.update(after.changed)
         fixed_keys = {_key(c) for c in fixed}
         broken = [c for c in broken if _key(c) not in fixed_keys]
-    return findings + [c.rule.finding(c.row) for c in broken]
+    return findings + [f.finding(check) for f in followers.values()] + [c.rule.finding(c.row) for c in broken]
+
+
+class _Follower:
+    """A cell that follows one culprit or more: what it shows now (as the sheet has it, before any
+    correction) and what it will show, or that its rule will hold, once they are all mended."""
+
+    def __init__(self, cell: Cell, state: str, actual: float | None):
+        self.cell, self.state, self.actual = cell, state, actual
+        self.culprits: list[tuple[str, str]] = []      # (cell, cause)
+        self.expected: float | None = None
+        self.outcome = ""
+
+    def finding(self, check: SheetCheck) -> Finding:
+        refs = [ref for ref, _ in self.culprits]
+        causes = {cause for _, cause in self.culprits}
+        if len(causes) == 1:
+            culprit, cause = _and(refs), causes.pop()
+        else:
+            culprit, cause = refs[0], ", ô ".join([self.culprits[0][1]] + [f"{r} {c}" for r, c in self.culprits[1:]])
+        return CATALOGUE["follows-culprit"].finding(
+            check.grid.name, *self.cell, actual=self.actual, expected=self.expected, where=check.where(self.cell),
+            state=self.state, culprit=culprit, cause=cause, remedy=f"sửa {_and(refs)} {self.outcome}")
+
+
+def _and(refs: list[str]) -> str:
+    """F12 · F12 và F14 · F12, F14 và F16."""
+    return refs[0] if len(refs) == 1 else f"{', '.join(refs[:-1])} và {refs[-1]}"
 
 
 def _report(check: SheetCheck, cell: Cell, value: float, fixed: list[Constraint], after: Lookup,
-            look: Lookup) -> list[Finding]:
-    """The culprit's finding and one finding per cell that follows from it."""
+            look: Lookup, followers: dict[Cell, _Follower]) -> Finding:
+    """The culprit's finding; each cell that follows from it is added to `followers`."""
     following: dict[Cell, str] = {}
     for d, new in after.changed.items():           # formula cells that will show another figure
         if d != cell and not check.same_shown(d, look(d), new):
@@ -189,7 +217,6 @@ def _report(check: SheetCheck, cell: Cell, value: float, fixed: list[Constraint]
         check.grid.name, *cell, actual=look(cell), expected=value, decimals=check.shown_places(cell),
         sign=check.percent_sign(cell), where=check.where(cell), consequence=consequence)
     culprit.follows = names
-    out = [culprit]
     cause = "có lẽ ghi sai"
     if cell in check.text_numbers:
         cause = f"chứa số dạng văn bản '{check.text_numbers[cell][0]}' và có lẽ ghi sai"
@@ -197,19 +224,19 @@ def _report(check: SheetCheck, cell: Cell, value: float, fixed: list[Constraint]
     check.findings[:] = [f for f in check.findings if not (
         f.rule == "follows-culprit" and (f.row, f.col) in covered and check.explained.get((f.row, f.col)) == cell)]
     for d in order:
-        if following[d] == "value":
-            now, then = look(d), after(d)
-            if d in check.explained:       # spoiled by number text: say what it prints, not what it would
+        follower = followers.get(d)
+        if follower is None:                       # what the sheet shows now: before any correction
+            now = check.numbers.get(d)
+            if following[d] != "value":
+                state = f"không khớp (đang ghi {check.shown(d, now)})"
+            elif d in check.explained:       # spoiled by number text: say what it prints, not what it would
                 state, now = printed_state(check, d), printed_value(check, d)
             else:
                 state = f"báo lỗi {check.errors[d]}" if now is None and d in check.errors \
                     else f"đang ghi {check.shown(d, now)}"
-            remedy = f"sửa {own} thì ô này thành {check.shown(d, then)}"
-        else:
-            now = look(d)
-            state = f"không khớp (đang ghi {check.shown(d, now)})"
-            remedy = f"sửa {own} thì ô này khớp"
-        out.append(CATALOGUE["follows-culprit"].finding(
-            check.grid.name, *d, actual=now, expected=after(d), where=check.where(d), state=state,
-            culprit=own, cause=cause, remedy=remedy))
-    return out
+            follower = followers[d] = _Follower(d, state, now)
+        follower.culprits.append((own, cause))
+        follower.expected = after(d)
+        follower.outcome = f"thì ô này thành {check.shown(d, after(d))}" if following[d] == "value" \
+            else "thì ô này khớp"
+    return culprit

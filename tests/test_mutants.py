@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import math
 import tomllib
+import unicodedata
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
@@ -756,3 +758,134 @@ def test_unreadable_inputs_say_why(tmp_path, monkeypatch):
     with pytest.raises(WorkbookError) as err:
         check_readable(locked)
     assert str(err.value) == f"Không có quyền đọc tệp '{locked}'."
+
+
+# --------------------------------------------------------------------------- the figures' hash (send's stamp)
+def _figures_hash(*grids):
+    from macros_py.core.figures import figures_hash
+    from macros_py.core.table import locate
+
+    return figures_hash([(g, locate(g)) for g in grids])
+
+
+def _handmade_grid(**style):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from handmade import HandmadeTable, Style
+
+    table = HandmadeTable(Style(**style))
+    return table, table.grid()
+
+
+def _with(table, grid, changes, errors=None, formulas=()):
+    """A copy of the grid with cells set: {(unit index | 'total', column number): value}."""
+    from macros_py.core.grid import Grid, cell_key
+
+    values = [list(r) for r in grid.values]
+    for (unit, number), value in changes.items():
+        row = table.total_row if unit == "total" else table.unit_rows[unit]
+        values[row - 1][table.col(number) - 1] = value
+    cells = {(table.unit_rows[u], table.col(n)): e for (u, n), e in (errors or {}).items()}
+    forms = dict(grid.formulas)
+    forms.update({cell_key(table.unit_rows[u], table.col(n)): "=1/0" for u, n in formulas})
+    out = Grid(grid.name, values, formulas=forms, formats=dict(grid.formats), errors=cells)
+    out.knows_formulas = out.knows_formats = True
+    return out
+
+
+def test_the_figures_hash_is_the_same_for_the_same_figures_however_they_are_stored():
+    """send stamps the copy with this hash and the district recomputes it: a count typed as text in
+    either spelling, a rate with binary noise, -0 for 0, a unit name in decomposed Unicode or other
+    spacing and case, all print the same figures, so the hash is the same."""
+    table, grid = _handmade_grid()
+    plain = _figures_hash(grid)
+    big = next(i for i, (_, v) in enumerate(table.units) if v["1"] >= 1000)
+    households = int(table.units[big][1]["1"])
+    rate = table.values[table.unit_rows[2]]["5"]
+    assert plain is not None and len(plain) == 64
+    for same in ({(big, "1"): f"{households:,}".replace(",", ".")}, {(big, "1"): str(households)},
+                 {(big, "1"): float(households)}, {(2, "5"): rate + 1e-9}, {(2, "5"): str(rate).replace(".", ",")},
+                 {(2, "B"): "  " + table.units[2][0].upper().replace(" ", "   ") + " "},
+                 {(2, "B"): unicodedata.normalize("NFD", table.units[2][0])}):
+        assert _figures_hash(_with(table, grid, same)) == plain, same
+    zero = _with(table, grid, {(3, "6"): 0})
+    assert _figures_hash(_with(table, grid, {(3, "6"): -0.0})) == _figures_hash(zero) != plain
+    assert _figures_hash(_with(table, grid, {(3, "6"): ""})) == _figures_hash(_with(table, grid, {(3, "6"): None}))
+    # an error value shows no figure, as a blank cell (an .xls or .ods reader sees no figure there either)
+    assert _figures_hash(_with(table, grid, {(3, "3"): None}, errors={(3, "3"): "#DIV/0!"})) == \
+        _figures_hash(_with(table, grid, {(3, "3"): None}))
+
+
+def test_the_figures_hash_changes_with_any_figure_or_name_of_the_table():
+    table, grid = _handmade_grid()
+    plain = _figures_hash(grid)
+    seen = {plain}
+    for changes in ({(0, "1"): table.units[0][1]["1"] + 1}, {(16, "11"): table.values[table.unit_rows[16]]["11"] + 0.01},
+                    {("total", "4"): 1}, {("total", "13"): 0.5}, {(5, "B"): "Xã Khác"}, {(5, "2"): None},
+                    {(5, "2"): 0}, {(5, "5"): table.values[table.unit_rows[5]]["5"] + 1e-5}, {(5, "5"): True},
+                    {(5, "5"): "không rõ"}, {(5, "5"): "không rõ nữa"}, {(7, "4"): "12a"}):
+        digest = _figures_hash(_with(table, grid, changes))
+        assert digest not in seen, changes
+        seen.add(digest)
+    # moving a figure from one unit to another, or swapping two units' rows, changes it too
+    a, b = table.units[0][1]["2"], table.units[1][1]["2"]
+    assert a != b and _figures_hash(_with(table, grid, {(0, "2"): b, (1, "2"): a})) not in seen
+    # the order of the tables is part of it, and a formula whose result was not stored leaves it unknown
+    other_table, other = _handmade_grid(sheet="Khác", total="first")
+    assert _figures_hash(grid, other) != _figures_hash(other, grid)
+    assert _figures_hash(_with(table, grid, {(3, "6"): None}, formulas=[(3, "6")])) is None
+    # text around the table is not a figure
+    assert _figures_hash(_with(table, grid, {})) == plain
+
+
+def test_the_figures_rows_are_the_unit_name_then_each_figure_in_sheet_order():
+    """What the hash is taken over, read by eye: one line per unit, subtotal and total row, in sheet
+    order, the name as compared (lower case, one space) then each column's figure to six places."""
+    from macros_py.core.figures import table_rows
+    from macros_py.core.table import locate
+
+    table, grid = _handmade_grid(total="first", groups=2)
+    lines = table_rows(grid, locate(grid))
+    rows = sorted([table.total_row, *table.subtotal_rows, *table.unit_rows])
+    assert len(lines) == len(rows)
+    first_unit = table.unit_rows[0]
+    line = lines[rows.index(first_unit)].split("\t")
+    v = table.values[first_unit]
+    assert line[0] == table.units[0][0].lower()
+    assert line[1:] == [f"{grid.value(first_unit, table.col(n)):.6f}" for n in
+                        ("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13")]
+    assert float(line[1]) == v["1"] and float(line[4]) == v["4"]
+    assert lines[0].split("\t")[0] == "toàn huyện"
+
+
+def test_the_figures_hash_is_the_documented_digest_so_every_version_reads_an_older_stamp():
+    """A copy stamped by one version of giamngheo is checked by whatever version the district runs:
+    the digest is fixed by its documented form (core/figures.py), worked out here with hashlib on
+    lines written by hand: 'form:<id>', then per row the name as compared and each figure to six
+    places ('0.000000' for 0 and -0, '' for a blank, 'text:…' for words), tab-separated."""
+    import hashlib
+
+    table, grid = _handmade_grid(total="none")
+    changed = _with(table, grid, {(0, "2"): -0.0, (1, "2"): None, (2, "2"): "chưa có"}, errors={(3, "3"): "#DIV/0!"},
+                    formulas=[(3, "3")])
+    changed.values[table.unit_rows[3] - 1][table.col("3") - 1] = None
+    lines = []
+    for i, (name, _) in enumerate(table.units):
+        row = table.unit_rows[i]
+        cells = []
+        for n in ("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13"):
+            value = changed.values[row - 1][table.col(n) - 1]
+            if (i, n) == (0, "2"):
+                cells.append("0.000000")
+            elif (i, n) in ((1, "2"), (3, "3")):
+                cells.append("")
+            elif (i, n) == (2, "2"):
+                cells.append("text:chưa có")
+            else:
+                cells.append(f"{float(value):.6f}")
+        # the name as compared: lower case, tone marks where the new rules put them (Hoà → hòa)
+        lines.append("\t".join([name.lower().replace("hoà", "hòa"), *cells]))
+    assert any("Hoà" in name for name, _ in table.units)
+    digest = hashlib.sha256(("form:du-kien-giam-ngheo\n" + "".join(line + "\n" for line in lines)).encode("utf-8"))
+    assert _figures_hash(changed) == digest.hexdigest()

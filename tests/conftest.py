@@ -35,10 +35,13 @@ def pytest_collection_modifyitems(items):
     if scale is None:
         return
     for item in items:
-        own = getattr(getattr(item, "obj", None), "_hypothesis_internal_use_settings", None)
+        test = getattr(item, "obj", None)
+        # the test's own settings, kept: a second collection in one process (mutmut collects once,
+        # then again in each forked run) must not scale the already scaled count again (200 → 40 → 8)
+        own = getattr(test, "_giamngheo_own_settings", None) or getattr(test, "_hypothesis_internal_use_settings", None)
         if own is not None and own.max_examples < 1000:
-            item.obj._hypothesis_internal_use_settings = settings(own, max_examples=max(5, int(own.max_examples
-                                                                                                * scale)))
+            test._giamngheo_own_settings = own
+            test._hypothesis_internal_use_settings = settings(own, max_examples=max(5, int(own.max_examples * scale)))
 
 
 def _quickest_first_under_mutmut(items):

@@ -889,3 +889,15 @@ def test_the_figures_hash_is_the_documented_digest_so_every_version_reads_an_old
     assert any("Hoà" in name for name, _ in table.units)
     digest = hashlib.sha256(("form:du-kien-giam-ngheo\n" + "".join(line + "\n" for line in lines)).encode("utf-8"))
     assert _figures_hash(changed) == digest.hexdigest()
+
+
+def test_column_letters_and_numbers_agree_with_openpyxl_beyond_z():
+    """Cell addresses in messages and the report sheets (AA12, AZ9) for tables placed right of Z."""
+    from openpyxl.utils import column_index_from_string, get_column_letter
+
+    from macros_py.core.coords import column_index, column_letter
+
+    for n in (1, 26, 27, 52, 53, 702, 703, 16384):
+        assert column_letter(n) == get_column_letter(n)
+        assert column_index(get_column_letter(n)) == column_index_from_string(get_column_letter(n)) == n
+    assert column_index("ab") == 28

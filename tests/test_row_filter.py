@@ -11,7 +11,8 @@ rates beyond 100, inputs that break only a relation, wrong totals.
 """
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from handmade import INPUTS, NUMBERS, HandmadeTable, Style, build_workbook
@@ -231,6 +232,7 @@ def test_filter_passes_clean_rows_and_sends_only_the_faulty_ones_to_the_exact_ru
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.integers(-3, 12), st.integers(1, 4), st.one_of(st.none(), st.floats(-5, 5))),
                 max_size=30))
+@example([(2, 1, 4.5), (8, 2, 4.5), (9, 3, 4.5), (1, 1, 4.5), (2, 4, None)])   # deleted at the first, last rows
 def test_cell_numbers_behave_as_a_dictionary(operations):
     numbers, reference = CellNumbers(2, 8), {}
     for row, col, value in operations:
@@ -242,3 +244,7 @@ def test_cell_numbers_behave_as_a_dictionary(operations):
         for col in range(0, 6):
             assert numbers.get((row, col)) == reference.get((row, col))
             assert ((row, col) in numbers) == ((row, col) in reference)
+            if (row, col) not in reference:
+                with pytest.raises(KeyError) as missing:
+                    numbers[(row, col)]
+                assert missing.value.args == ((row, col),)

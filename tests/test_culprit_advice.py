@@ -8,11 +8,13 @@ end of the year against 37 at the start, typed 77); expected figures are plain a
 """
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import openpyxl
 import pytest
 
+from handmade import HandmadeTable, Style, build_workbook, van_quan
 from macros_py.cli import main
 from macros_py.commands.validate import validate_file
 from macros_py.forms.spec import get_form
@@ -110,8 +112,6 @@ def advice(path: Path) -> dict[str, tuple[str, str]]:
 
 
 def handmade_file(tmp_path: Path, table) -> Path:
-    from handmade import build_workbook
-
     path = tmp_path / "handmade.xlsx"
     build_workbook([table]).save(path)
     return path
@@ -125,12 +125,8 @@ class Place:
 
     def where(self, number: str) -> str:
         t = self.table
-        if self.row == t.total_row:
-            who = f"dòng {t.style.total_label or ('Toàn huyện' if t.style.total == 'first' else 'Cộng')}"
-        elif self.row in t.subtotal_rows:
-            who = f"dòng Các xã khu vực {['I', 'II', 'III'][list(t.subtotal_rows).index(self.row)]}"
-        else:
-            who = t.units[t.unit_rows.index(self.row)][0]
+        name = t.cells[(self.row, t.col("B"))].value      # as typed: "Tràng Phái", "Toàn huyện", "Các xã khu vực I"
+        who = name if self.row in t.unit_rows else f"dòng {name}"
         return f"{who}, cột {number} — {TITLES[number]}"
 
     def ref(self, number: str) -> str:
@@ -154,8 +150,6 @@ def test_a_count_typed_wrong_under_subtotals_is_named_once_and_each_cell_it_spoi
     households at the end of the year typed 3320. The culprit's message lists the cells that will be
     right, its own row first, then the total and the subtotal row by row; each of them says what it
     shows now and what it will show once the count is mended."""
-    from handmade import HandmadeTable, Style
-
     style = Style(total="first", formulas=True, groups=2)
     table = HandmadeTable(style, typos={(3, "4"): 3320})
     wrong = HandmadeTable(style, edits={(3, "4"): 3320}).values     # what the formulas show with 3320
@@ -178,8 +172,6 @@ def test_a_count_typed_as_text_is_named_with_its_text_at_the_culprit_and_at_each
     """The same slip typed as the text '3320' in a table whose formula columns were pasted as figures:
     the culprit says the cell holds text to retype as a number, and each cell of a rule it breaks
     says that its cause is that text."""
-    from handmade import HandmadeTable, Style
-
     table = HandmadeTable(Style(total="first"), typos={(3, "4"): "3320"})
     row = table.unit_rows[3]
     unit, total, culprit = Place(table, row), Place(table, table.total_row), f"F{row}"
@@ -200,8 +192,6 @@ def test_an_error_value_another_unit_sends_into_the_total_is_never_blamed_on_the
     """Tràng Phái's count typed 3320 while another commune's cell of the same column shows #N/A: the
     total sums that error, so it shows #N/A whatever Tràng Phái types. The total keeps its own
     error finding; the culprit's advice names only the cells its correction mends."""
-    from handmade import HandmadeTable, Style
-
     style = Style(total="first", formulas=True)
     table = HandmadeTable(style, typos={(3, "4"): 3320, (5, "4"): "#N/A"})
     row, top = table.unit_rows[3], table.total_row
@@ -222,10 +212,6 @@ def test_an_error_value_the_culprit_causes_is_said_with_the_figure_it_will_show(
     #DIV/0!. Those cells are named once, as following the culprit: "báo lỗi #DIV/0! vì ô C12 có lẽ ghi
     sai; sửa C12 thì ô này thành …". The vendored file is handmade.HandmadeTable(Style(total="first",
     formulas=True), typos={(3, "1"): 0}) saved through LibreOffice 7 (`save_through_libreoffice`)."""
-    import shutil
-
-    from handmade import HandmadeTable, Style
-
     table = HandmadeTable(Style(total="first", formulas=True), typos={(3, "1"): 0})
     row = table.unit_rows[3]
     path = shutil.copy(Path(__file__).parent / "data" / "culprit_div0_libreoffice.xlsx", tmp_path / "t.xlsx")
@@ -264,8 +250,6 @@ def _rate_gap(rate: float, count: float, households: int) -> float:
 ])
 def test_the_households_proposed_mend_both_rates_and_are_the_closest_count_that_does(tmp_path, inputs,
                                                                                     true_households):
-    from handmade import HandmadeTable, Style, van_quan
-
     units = van_quan()[:4] + [("Xã Thử", {"1": true_households, **inputs})]
     table = HandmadeTable(Style(formulas=True), units=units, typos={(4, "1"): true_households * 10})
     rates = [(inputs["5"], inputs["4"]), (inputs["11"], inputs["10"])]
@@ -346,8 +330,6 @@ def test_two_counts_typed_wrong_in_one_column_share_the_total_which_is_named_onc
     """Tràng Phái's 33 typed 3320 and Khánh Khê's 46 typed 4600: the total and its rates follow both.
     Each of those cells is named once, with what it shows now (both slips in it) and what it will show
     once both are mended; each culprit's own row follows it alone."""
-    from handmade import HandmadeTable, Style
-
     style = Style(total="first", formulas=True)
     slips = {(3, "4"): 3320, (5, "4"): 4600}
     table = HandmadeTable(style, typos=slips)
@@ -374,8 +356,6 @@ def test_two_counts_typed_wrong_in_one_column_share_the_total_which_is_named_onc
 def test_a_rate_typed_wrong_is_named_with_the_rate_at_its_decimals(tmp_path):
     """3,93% typed 39,3 in a table whose differences were typed: the rate breaks its count and
     7=5-3; it is named at two decimals, and the typed difference follows it."""
-    from handmade import HandmadeTable, Style
-
     table = HandmadeTable(Style(), typos={(3, "5"): 39.3})
     row = table.unit_rows[3]
     place, culprit = Place(table, row), f"G{row}"

@@ -237,6 +237,6 @@ def _report(check: SheetCheck, cell: Cell, value: float, fixed: list[Constraint]
             follower = followers[d] = _Follower(d, state, now)
         follower.culprits.append((own, cause))
         follower.expected = after(d)
-        follower.outcome = f"thì ô này thành {check.shown(d, after(d))}" if following[d] == "value" \
+        follower.outcome = f"thì ô này thành {check.shown(d, follower.expected)}" if following[d] == "value" \
             else "thì ô này khớp"
     return culprit

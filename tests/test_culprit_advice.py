@@ -365,3 +365,49 @@ def test_a_rate_typed_wrong_is_named_with_the_rate_at_its_decimals(tmp_path):
                   f"{vn(right['5'], '5')} thì 1 ô khác sẽ đúng theo: I{row}."),
         f"I{row}": ("follows-culprit", follows(place, "7", culprit, "có lẽ ghi sai", right["7"], None)),
     }
+
+
+def test_three_counts_typed_wrong_in_one_column_are_listed_with_commas_then_và(tmp_path):
+    """Three slips in one column: the total and its rates follow all three, named "F12, F14 và F16"
+    in the cause and the remedy. Each finding also carries, as figures, what the cell shows now and
+    what it will show once the three are mended (the JSON report and the add-in read these)."""
+    style = Style(total="first", formulas=True)
+    slips = {(3, "4"): 3320, (5, "4"): 4600, (7, "4"): 1900}
+    table = HandmadeTable(style, typos=slips)
+    wrong = HandmadeTable(style, edits=slips).values
+    top = table.total_row
+    rows = [table.unit_rows[unit] for unit, _ in slips]
+    three = f"F{rows[0]}, F{rows[1]} và F{rows[2]}"
+    total = Place(table, top)
+    path = handmade_file(tmp_path, table)
+    found = advice(path)
+    for n in ("4", "5", "6", "7"):
+        assert found[total.ref(n)] == ("follows-culprit", follows(total, n, three, "có lẽ ghi sai", wrong[top][n],
+                                                                  table.values[top][n]))
+    (sheet,) = validate_file(path).sheets
+    figures = {f.cell: (f.actual, f.expected) for f in sheet.findings if f.rule == "follows-culprit"}
+    for n in ("4", "6"):      # counts: whole households
+        assert figures[total.ref(n)] == (pytest.approx(wrong[top][n]), pytest.approx(table.values[top][n]))
+    for n in ("5", "7"):      # rates: what the formula shows, unrounded, and the rate once mended
+        assert figures[total.ref(n)] == (pytest.approx(wrong[top][n], abs=0.005),
+                                         pytest.approx(table.values[top][n], abs=0.005))
+
+
+def test_a_typed_total_two_slips_spoil_follows_both_and_each_culprit_names_it(tmp_path):
+    """Figures pasted from Word: Tràng Phái's count is the text '3320', Khánh Khê's count typed 4600.
+    The typed total (right) matches the units only once both are mended: its finding names both
+    cells, each with its own cause, and each culprit counts it among the cells it mends. (It used to
+    follow the second culprit alone, "sửa F14 thì ô này khớp", which mending F14 alone does not do.)"""
+    slips = {(3, "4"): "3320", (5, "4"): 4600}
+    table = HandmadeTable(Style(total="first"), typos=slips)
+    top = table.total_row
+    rows = [table.unit_rows[3], table.unit_rows[5]]
+    found = advice(handmade_file(tmp_path, table))
+    total = Place(table, top)
+    cause = f"chứa số dạng văn bản '3320' và có lẽ ghi sai, ô F{rows[1]} có lẽ ghi sai"
+    assert found[total.ref("4")] == ("follows-culprit", follows(total, "4", f"F{rows[0]}", cause,
+                                                                table.values[top]["4"], None)
+                                     .replace(f"sửa F{rows[0]} thì", f"sửa F{rows[0]} và F{rows[1]} thì"))
+    for unit, row in zip((3, 5), rows):
+        right = vn(table.values[row]["4"], "4")
+        assert f"nếu là {right} thì 3 ô khác sẽ đúng theo: G{row}, H{row}, F{top}" in found[f"F{row}"][1]

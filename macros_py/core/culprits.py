@@ -119,6 +119,7 @@ def attribute_culprits(check: SheetCheck, rules: Rules, broken: list[Constraint]
     findings: list[Finding] = []
     overrides: dict[Cell, float | None] = {}
     followers: dict[Cell, _Follower] = {}      # a cell two culprits spoil is named once, with both
+    picks: list[tuple[Cell, float, list[Constraint], Lookup, Lookup]] = []   # culprits in the order chosen
 
     def look(cell: Cell) -> float | None:
         return overrides[cell] if cell in overrides else check.numbers.get(cell)
@@ -161,11 +162,23 @@ def attribute_culprits(check: SheetCheck, rules: Rules, broken: list[Constraint]
         if best is None:
             break
         _, cell, value, fixed, after = best
-        findings.append(_report(check, cell, value, fixed, after, look, followers))
+        picks.append((cell, value, fixed, after, _frozen(check, overrides)))
         overrides.update(after.changed)
         fixed_keys = {_key(c) for c in fixed}
         broken = [c for c in broken if _key(c) not in fixed_keys]
+    for i, (cell, value, fixed, after, seen) in enumerate(picks):
+        # a rule a later culprit mends only once this one is mended too (a typed total over two
+        # slips) follows both: "vì ô F12 và F14 có lẽ ghi sai; sửa F12 và F14 thì ô này khớp"
+        shared = [c for later in picks[i + 1:] for c in later[2]
+                  if any(cell in check.inputs_of(x) for x in c.cells)]
+        findings.append(_report(check, cell, value, fixed + shared, after, seen, followers))
     return findings + [f.finding(check) for f in followers.values()] + [c.rule.finding(c.row) for c in broken]
+
+
+def _frozen(check: SheetCheck, overrides: dict[Cell, float | None]) -> Lookup:
+    """The sheet with the corrections made so far, as it stood when a culprit was chosen."""
+    made = dict(overrides)
+    return lambda cell: made[cell] if cell in made else check.numbers.get(cell)
 
 
 class _Follower:
@@ -174,17 +187,18 @@ class _Follower:
 
     def __init__(self, cell: Cell, state: str, actual: float | None):
         self.cell, self.state, self.actual = cell, state, actual
-        self.culprits: list[tuple[str, str]] = []      # (cell, cause)
+        self.culprits: dict[Cell, str] = {}     # culprit cell → its cause
         self.expected: float | None = None
         self.outcome = ""
 
     def finding(self, check: SheetCheck) -> Finding:
-        refs = [ref for ref, _ in self.culprits]
-        causes = {cause for _, cause in self.culprits}
-        if len(causes) == 1:
-            culprit, cause = _and(refs), causes.pop()
+        named = sorted(self.culprits)                  # in the sheet's order, whichever was found first
+        refs = [cell_ref(*c) for c in named]
+        causes = [self.culprits[c] for c in named]
+        if len(set(causes)) == 1:
+            culprit, cause = _and(refs), causes[0]
         else:
-            culprit, cause = refs[0], ", ô ".join([self.culprits[0][1]] + [f"{r} {c}" for r, c in self.culprits[1:]])
+            culprit, cause = refs[0], ", ô ".join([causes[0]] + [f"{r} {c}" for r, c in zip(refs[1:], causes[1:])])
         return CATALOGUE["follows-culprit"].finding(
             check.grid.name, *self.cell, actual=self.actual, expected=self.expected, where=check.where(self.cell),
             state=self.state, culprit=culprit, cause=cause, remedy=f"sửa {_and(refs)} {self.outcome}")
@@ -235,7 +249,7 @@ def _report(check: SheetCheck, cell: Cell, value: float, fixed: list[Constraint]
                 state = f"báo lỗi {check.errors[d]}" if now is None and d in check.errors \
                     else f"đang ghi {check.shown(d, now)}"
             follower = followers[d] = _Follower(d, state, now)
-        follower.culprits.append((own, cause))
+        follower.culprits[cell] = cause
         follower.expected = after(d)
         follower.outcome = f"thì ô này thành {check.shown(d, follower.expected)}" if following[d] == "value" \
             else "thì ô này khớp"

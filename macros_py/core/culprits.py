@@ -222,7 +222,6 @@ def _report(check: SheetCheck, cell: Cell, value: float, fixed: list[Constraint]
             following.setdefault(anchor, "rule")
     order = sorted(following, key=lambda c: (c[0] != cell[0], c[0], c[1]))
     names = [cell_ref(*c) for c in order]
-    own = cell_ref(*cell)
     consequence = (f"{len(names)} ô khác sẽ đúng theo: {', '.join(names)}" if names
                    else f"{len(fixed)} quy tắc của ô này đều đúng")
     if cell in check.text_numbers:     # one finding on the cell: the text is said here (it supersedes text-number)

@@ -896,3 +896,89 @@ def test_column_letters_and_numbers_agree_with_openpyxl_beyond_z():
         assert column_letter(n) == get_column_letter(n)
         assert column_index(get_column_letter(n)) == column_index_from_string(get_column_letter(n)) == n
     assert column_index("ab") == 28
+
+
+# ------------------------------------------------------------- core/grid.py: the file engine's flat cell facts
+
+def _facts_steps():
+    from hypothesis import strategies as st
+    cell = st.tuples(st.integers(1, 9), st.integers(1, 7))
+    style = st.one_of(st.integers(0, 5), st.just(70000))      # 70000: beyond an array slot (0xFFFF)
+    return st.lists(st.one_of(st.tuples(st.just("formula"), cell), st.tuples(st.just("style"), cell, style)),
+                    max_size=30)
+
+
+def test_cell_facts_agree_with_a_plain_dictionary_inside_and_outside_their_rectangle():
+    """CellFacts keeps a 6×5 rectangle in flat arrays and the cells beyond it in dictionaries (a
+    formula past the last value). Whatever is set, it answers as a dictionary of cells would: which
+    cells hold formulas (listed once each), each cell's number format, the formats shown anywhere."""
+    from hypothesis import given, settings
+
+    from macros_py.core.grid import CELL_KEY_WIDTH, CellFacts, Grid, cell_key
+
+    formats = [None, "0.00", None, "0%", "#,##0", "0.0"]      # style index → format; None: General
+
+    @settings(max_examples=200, deadline=None)
+    @given(_facts_steps())
+    def check(steps):
+        facts = CellFacts(6, 5, formats)
+        formula, style = set(), {}
+        for step in steps:
+            if step[0] == "formula":
+                facts.set_formula(*step[1])
+                formula.add(step[1])
+            else:
+                facts.set_style(*step[1], step[2])
+                style[step[1]] = step[2]
+        listed = list(facts.formula_cells())
+        assert sorted(listed) == sorted(formula)
+        for row in range(0, 11):
+            for col in range(0, 9):
+                assert facts.has_formula(row, col) == ((row, col) in formula)
+                s = style.get((row, col), 0)
+                assert facts.number_format(row, col) == (formats[s] if 0 < s < len(formats) else None)
+        assert facts.format_codes() == {formats[s] for s in style.values() if 0 < s < len(formats)} - {None}
+        grid = Grid("Biểu", [[None] * 5 for _ in range(6)], formats={cell_key(1, 1): "0.000"}, facts=facts)
+        assert sorted(grid.formula_cells()) == sorted(formula)
+        assert grid.format_codes() == facts.format_codes() | {"0.000"}
+        assert grid.has_formula(1, 1) == ((1, 1) in formula)
+        assert cell_key(2, 3) == 2 * CELL_KEY_WIDTH + 3 and CELL_KEY_WIDTH > 16384      # XFD is column 16384
+
+    check()
+
+
+def test_a_grid_without_flat_facts_lists_its_formula_cells_from_their_keys():
+    from macros_py.core.grid import Grid, cell_key
+
+    grid = Grid("Biểu", [[1, 2], [3, 4]])
+    for cell in ((1, 2), (2, 1), (40, 16384)):
+        grid.set_formula(*cell, "=1")
+    assert sorted(grid.formula_cells()) == [(1, 2), (2, 1), (40, 16384)]
+    assert grid.formula(2, 1) == "=1" and grid.formulas == {cell_key(r, c): "=1" for r, c in ((1, 2), (2, 1), (40, 16384))}
+    assert grid.has_formula(40, 16384) and not grid.has_formula(1, 1)
+
+
+def test_deferred_styles_are_read_once_and_only_for_the_rows_asked():
+    """The file engine reads a very long sheet's styles only when a row's format is first wanted."""
+    from macros_py.core.grid import CellFacts
+
+    facts = CellFacts(40, 3, [None, "0.00", "0%"])
+    loads = []
+
+    def rows(first, last, style):
+        def load():
+            loads.append(first)
+            for r in range(first, last + 1):
+                facts.set_style(r, 2, style)
+        facts.defer_styles(first, last, load)
+
+    rows(1, 20, 1)
+    rows(21, 40, 2)
+    assert facts.number_format(25, 2) == "0%" and loads == [21]
+    assert facts.number_format(30, 2) == "0%" and loads == [21]        # read once
+    assert facts.number_format(5, 1) is None and loads == [21, 1]
+    assert facts.number_format(5, 2) == "0.00" and loads == [21, 1]
+    assert facts.format_codes() == {"0.00", "0%"} and loads == [21, 1]
+    more = CellFacts(40, 3, [None, "0.00", "0%"])
+    more.defer_styles(1, 40, lambda: more.set_style(7, 3, 2))
+    assert more.format_codes() == {"0%"}                              # every deferred row is read first

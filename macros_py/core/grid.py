@@ -11,7 +11,7 @@ from functools import cached_property
 from typing import Any, Callable, Iterator
 
 
-CELL_KEY_WIDTH = 16384   # Excel's column count: cell_key(row, col) = row * width + col
+CELL_KEY_WIDTH = 16385   # one more than Excel's columns (XFD = 16384): cell_key(row, col) = row * width + col
 
 
 def cell_key(row: int, col: int) -> int:
@@ -68,6 +68,8 @@ class CellFacts:
         i = self.index(row, col)
         if i < 0 or style > 0xFFFF:
             self.outside_styles[cell_key(row, col)] = style
+            if i >= 0:
+                self.styles[i] = 0        # the dictionary answers for this cell now
         else:
             self.styles[i] = style
 

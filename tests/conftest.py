@@ -44,9 +44,25 @@ def pytest_collection_modifyitems(items):
             test._hypothesis_internal_use_settings = settings(own, max_examples=max(5, int(own.max_examples * scale)))
 
 
+# the test files written for a module's promises: under mutmut they run first for its mutants
+OWN_TESTS = {
+    "core.culprits": ("test_culprit_advice",),
+    "core.table": ("test_table_recognition", "test_table_text"),
+    "core.row_filter": ("test_row_filter",),
+    "core.sheet_check": ("test_uncached_formulas", "test_validate", "test_handmade"),
+    "core.row_rules": ("test_mutants_rules",),
+    "core.cell_checks": ("test_mutants_rules", "test_validate"),
+    "core.grid": ("test_mutants", "test_fast_paths"),
+    "commands.inbox": ("test_mutants_inbox", "test_inbox"),
+    "commands.consolidate": ("test_mutants_inbox", "test_consolidate"),
+    "commands.annotate": ("test_annotate",),
+}
+
+
 def _quickest_first_under_mutmut(items):
-    """mutmut runs a mutant's tests with -x in no useful order; the quickest first (by the durations
-    its stats run measured) ends a killed mutant's run in about a second instead of half a minute."""
+    """mutmut runs a mutant's tests with -x in no useful order; the module's own tests first, then
+    the quickest (by the durations its stats run measured), end a killed mutant's run in about a
+    second instead of half a minute. The order changes no outcome: a survivor runs them all."""
     mutant = os.environ.get("MUTANT_UNDER_TEST", "")
     stats = Path("mutmut-stats.json")
     if "__mutmut_" not in mutant or not stats.is_file():
@@ -54,7 +70,14 @@ def _quickest_first_under_mutmut(items):
     import json
 
     duration = json.loads(stats.read_text(encoding="utf-8")).get("duration_by_test", {})
-    items.sort(key=lambda item: duration.get(item.nodeid, 0.0))
+    module = mutant.removeprefix("macros_py.").split(".x_")[0].split(".xǁ")[0]
+    own = OWN_TESTS.get(module, ())
+
+    def key(item):
+        name = item.nodeid.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py")
+        return name not in own, duration.get(item.nodeid, 0.0)
+
+    items.sort(key=key)
 
 
 from macros_py.write.layout import Unit  # noqa: E402

@@ -156,3 +156,21 @@ def test_parenthesised_text_is_a_negative_figure_but_no_number_in_a_numbering_ro
     assert as_number("(3)", True, accounting=False) is None   # a column's mark
     assert parse_number("(3)", True, accounting=False) is None
     assert as_number("-3", True, accounting=False) == -3
+
+
+@pytest.mark.parametrize("row, data", [
+    ([1, "Thôn Nà 1", "Ghi chú", 399, 30], True),          # STT in the first column counts
+    ([None, "Thôn Nà 1", 399, "ghi", "chú", 30, 12], True),  # a figure in the last column counts
+    (["", "Năm", 2020, "đến", 2021, None], False),           # two years in a heading: not a unit's row
+    ([None, "Cộng", "1.527", "30", None], False),            # number text counts, but two are too few
+    ([None, "Cộng", "1.527", "30", "12,5"], True),
+    (["(1)", "(2)", "(3)", "(4)"], False),                   # a numbering row's marks are no figures
+])
+def test_a_row_of_figures_is_told_from_a_heading_by_three_figures_anywhere_in_it(row, data):
+    """Tables without a numbering row are found by their header phrases; the header ends at the first
+    row holding at least three figures, wherever they stand (STT in column A, a last column)."""
+    from macros_py.core.grid import Grid
+    from macros_py.core.table import _is_data_row
+
+    grid = Grid("Biểu", [["Tên đơn vị"], row])
+    assert _is_data_row(grid, 2) is data

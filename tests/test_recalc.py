@@ -114,3 +114,12 @@ def test_recalc_finds_a_table_with_retyped_numbering_and_no_total_formulas(tmp_p
     lo = openpyxl.load_workbook(recalculate(out, tmp_path / "lo"), data_only=True)["Sheet1"]
     assert lo["E7"].value == pytest.approx(15.17)
     assert lo["G8"].value == pytest.approx(round(114 / 1623 * 100, 2))
+
+
+def test_recalc_of_a_right_table_lists_no_figure_as_changed(van_quan_xlsx, tmp_path):
+    """Every formula of the tool's own Văn Quan table already shows what its restored formula gives
+    (the stored results are those figures): recalc rewrites them all and names none as changed."""
+    from macros_py.commands.recalc import recalc_file
+
+    result = recalc_file(van_quan_xlsx, tmp_path / "out.xlsx")
+    assert result.writes >= 17 * 6 and result.changed == [] and result.overwrites == []

@@ -121,7 +121,7 @@ def test_a_numbering_row_that_numbers_stt_and_name_is_the_numbering_row(tmp_path
     assert sheet.table.unit_rows == table.unit_rows
     assert sheet.table.total_row == table.total_row
     assert list(sheet.table.subtotal_rows) == list(table.subtotal_rows)
-    assert sheet.table.letter("1") == table.letter("1") and sheet.table.letter("13") == table.letter("13")
+    assert sheet.table.letters["1"] == table.letter("1") and sheet.table.letters["13"] == table.letter("13")
     assert [f for f in sheet.findings if f.severity != "info"] == []
 
 

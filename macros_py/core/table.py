@@ -39,9 +39,6 @@ class Table:
     total_row: int | None = None
     by_headers: bool = False                 # found by header phrases, not by a numbering row
 
-    def letter(self, number: str) -> str:
-        return column_letter(self.columns[number])
-
     @property
     def letters(self) -> dict[str, str]:
         return {n: column_letter(c) for n, c in self.columns.items()}

@@ -14,7 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from handmade import HandmadeTable, Style, build_workbook, van_quan
+from handmade import NUMBERS, HandmadeTable, Style, build_workbook, round_half_up, van_quan
 from macros_py.cli import main
 from macros_py.commands.validate import validate_file
 from macros_py.forms.spec import get_form
@@ -411,3 +411,28 @@ def test_a_typed_total_two_slips_spoil_follows_both_and_each_culprit_names_it(tm
     for unit, row in zip((3, 5), rows):
         right = vn(table.values[row]["4"], "4")
         assert f"nếu là {right} thì 3 ô khác sẽ đúng theo: G{row}, H{row}, F{top}" in found[f"F{row}"][1]
+
+
+def test_the_cells_a_correction_mends_are_those_whose_printed_figure_changes(tmp_path):
+    """Tràng Phái's 831 households typed 826: its typed target rates (5 and 11) no longer fit their
+    counts, and the culprit's message lists the cells that will be right once it is mended: those
+    two rates, and every formula cell whose printed figure the correction changes. The total's rate
+    of column 5 moves by less than 0,005 and prints the same either way: it is not listed."""
+    style = Style(total="first", formulas=True)
+    table = HandmadeTable(style, typos={(3, "1"): 826})
+    wrong = HandmadeTable(style, edits={(3, "1"): 826}).values
+    row, top = table.unit_rows[3], table.total_row
+    assert table.values[row]["1"] == 831
+
+    def printed(value, number):
+        return vn(round_half_up(value, 2) if number in RATE_COLUMNS else value, number)
+
+    def changes(r, number):
+        return printed(wrong[r][number], number) != printed(table.values[r][number], number)
+
+    formulas = ("3", "6", "7", "9", "12", "13")
+    listed = [table.letter(n) + str(row) for n in NUMBERS if n in ("5", "11") or (n in formulas and changes(row, n))]
+    listed += [table.letter(n) + str(top) for n in NUMBERS if changes(top, n)]     # the total: all formulas
+    assert not changes(top, "5") and f"G{top}" not in listed
+    rule, message = advice(handmade_file(tmp_path, table))[f"C{row}"]
+    assert (rule, message.split(" sẽ đúng theo: ")[1]) == ("likely-culprit", ", ".join(listed) + ".")

@@ -436,3 +436,30 @@ def test_the_cells_a_correction_mends_are_those_whose_printed_figure_changes(tmp
     assert not changes(top, "5") and f"G{top}" not in listed
     rule, message = advice(handmade_file(tmp_path, table))[f"C{row}"]
     assert (rule, message.split(" sẽ đúng theo: ")[1]) == ("likely-culprit", ", ".join(listed) + ".")
+
+
+def test_a_cell_follows_only_the_slips_whose_correction_changes_what_it_prints(tmp_path):
+    """Tràng Phái's poor households 33 typed 3320 and Khánh Khê's 435 households typed 415 (the
+    tool proposes 431, which its two target rates allow). The total's column 7 (5-3, a difference
+    of rates) prints 20,35; mending F12 makes it -3,42, and mending C14 as proposed as well leaves
+    -3,42: it follows F12 alone, and C14's list of the cells it mends leaves it out, though C14's
+    households reach it."""
+    style = Style(total="first", formulas=True)
+    slips = {(3, "4"): 3320, (5, "1"): 415}
+    table = HandmadeTable(style, typos=slips)
+    top, f12, c14 = table.total_row, table.unit_rows[3], table.unit_rows[5]
+    assert (table.values[c14]["1"], f"F{f12}", f"C{c14}") == (435, "F12", "C14")
+    found = advice(handmade_file(tmp_path, table))
+    proposed = int(found[f"C{c14}"][1].split("nếu là ")[1].split(" ")[0])
+    both_wrong = HandmadeTable(style, edits=slips).values
+    f12_mended = HandmadeTable(style, edits={(5, "1"): 415}).values
+    both_mended = HandmadeTable(style, edits={(5, "1"): proposed}).values
+
+    def printed(values):
+        return vn(round_half_up(values[top]["7"], 2), "7")
+
+    assert printed(f12_mended) == printed(both_mended) != printed(both_wrong)
+    total = Place(table, top)
+    assert found[f"I{top}"] == ("follows-culprit", follows(total, "7", f"F{f12}", "có lẽ ghi sai",
+                                                           both_wrong[top]["7"], f12_mended[top]["7"]))
+    assert f"I{top}" not in found[f"C{c14}"][1] and f"I{top}" in found[f"F{f12}"][1]

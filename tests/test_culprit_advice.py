@@ -463,3 +463,21 @@ def test_a_cell_follows_only_the_slips_whose_correction_changes_what_it_prints(t
     assert found[f"I{top}"] == ("follows-culprit", follows(total, "7", f"F{f12}", "có lẽ ghi sai",
                                                            both_wrong[top]["7"], f12_mended[top]["7"]))
     assert f"I{top}" not in found[f"C{c14}"][1] and f"I{top}" in found[f"F{f12}"][1]
+
+
+def test_a_guarded_formula_the_text_leaves_blank_is_said_to_be_blank(tmp_path):
+    """Tràng Phái's count typed as the text '3320' under a guarded difference,
+    =IF(COUNT(D12,F12)<2,"",F12-D12): the spreadsheet stores an empty result (COUNT skips the
+    text), so the cell prints nothing. Its finding says so ("đang để trống"), never the 3.279 its
+    formula would give if the text were read as a number. The vendored file is made by
+    tests/data/make_guarded.py's recipe (handmade table, two cells changed, saved by LibreOffice 7)."""
+    table = HandmadeTable(Style(total="first", formulas=True))
+    row = table.unit_rows[3]
+    path = shutil.copy(Path(__file__).parent / "data" / "culprit_text_guarded_libreoffice.xlsx", tmp_path / "t.xlsx")
+    found = advice(path)
+    unit, culprit = Place(table, row), f"F{row}"
+    cause = "chứa số dạng văn bản '3320' và có lẽ ghi sai"
+    right = table.values[row]["6"]                     # 33 - 41
+    assert found[unit.ref("6")] == ("follows-culprit", f"Ô {unit.ref('6')} ({unit.where('6')}) đang để trống vì ô "
+                                    f"{culprit} {cause}; sửa {culprit} thì ô này thành {vn(right, '6')}.")
+    assert found[culprit][0] == "likely-culprit" and f"{unit.ref('6')}," in found[culprit][1]

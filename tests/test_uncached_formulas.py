@@ -102,3 +102,19 @@ def test_a_wrong_count_typed_as_text_names_each_following_cell_once(tmp_path):
     assert total.actual == printed
     assert f"đang ghi {printed:,}".replace(",", ".") in total.message
     assert f"thành {right:,}".replace(",", ".") in total.message
+
+
+def test_a_stored_empty_result_is_told_from_no_stored_result(tmp_path):
+    """A formula saved by a spreadsheet with an empty text result (a guarded formula printing
+    nothing: t="str", an empty <v>) prints blank; one saved by openpyxl has no result at all and is
+    computed. The reader keeps the two apart."""
+    from pathlib import Path
+
+    from macros_py.engines.file import read_grids
+
+    (lo,) = read_grids(Path(__file__).parent / "data" / "culprit_text_guarded_libreoffice.xlsx")
+    assert lo.blank_results == {(12, 8)} and lo.has_formula(12, 8) and lo.value(12, 8) is None
+    raw = tmp_path / "openpyxl.xlsx"
+    build_workbook([_table("1.527")]).save(raw)
+    (grid,) = read_grids(raw)
+    assert grid.blank_results == set() and grid.has_formula(12, 8) and grid.value(12, 8) is None

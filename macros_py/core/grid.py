@@ -110,6 +110,9 @@ class Grid:
     formulas: dict[int, str] = field(default_factory=dict)   # by cell_key(row, col) → '=…'
     formats: dict[int, str] = field(default_factory=dict)   # number formats by cell_key(row, col), if known
     errors: dict[tuple[int, int], str] = field(default_factory=dict)     # cached error values (#DIV/0!)
+    # formula cells whose stored result is empty text (a guarded =IF(COUNT(…)<2,"",…) printing
+    # nothing): they print blank, never what their formula would compute
+    blank_results: set[tuple[int, int]] = field(default_factory=set)
     hidden_rows: frozenset[int] = frozenset()
     cache: dict = field(default_factory=dict, repr=False, compare=False)   # derived facts finders reuse
     knows_formulas: bool = False   # False when the engine cannot tell formulas from typed values (.xls, .ods)

@@ -399,7 +399,8 @@ def _fill_uncached(check: SheetCheck, blanks: list[Cell]) -> None:
     plain digits ('45'), which every spreadsheet reads as the number. Rates
     are rounded to the form's decimals, as the form's formulas (and officers' printed tables) are."""
     grid = check.grid
-    todo = [cell for cell in blanks if grid.has_formula(*cell) and cell not in grid.errors]
+    todo = [cell for cell in blanks if grid.has_formula(*cell) and cell not in grid.errors
+            and cell not in grid.blank_results]
     for cell in sorted(todo, key=check._order_key):
         value, error = _as_shown(check, cell)
         check.numbers[cell] = check.uncached[cell] = value

@@ -31,6 +31,8 @@ def read_grid(sheet) -> Grid:
         for j, text in enumerate(line if isinstance(line, (list, tuple)) else (line,)):
             if isinstance(text, str) and text.startswith("="):
                 grid.set_formula(r0 + i, c0 + j, text)
+                if grid.value(r0 + i, c0 + j) is None:      # Excel computed it: a guarded formula's ""
+                    grid.blank_results.add((r0 + i, c0 + j))
     grid.knows_formulas = True
     return grid
 

@@ -31,6 +31,9 @@ _FORMULA_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"[^>]*
 _STYLED_VALUE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"[^>]*?\bs="([0-9]+)"[^>/]*>')
 _ERROR_VALUE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"[^>]*?\bt="e"[^>]*>'
                           rb'(?:(?!</(?:\w+:)?c>).)*?<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>', re.S)
+# a formula whose stored result is empty text (t="str" and an empty <v>): it prints nothing
+_BLANK_RESULT = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"[^>]*?\bt="str"[^>]*>'
+                           rb'(?:(?!</(?:\w+:)?c>).)*?<(?:\w+:)?v(?:\s*/>|>\s*</(?:\w+:)?v>)', re.S)
 _HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b(?=[^>]*\bhidden="(?:1|true)")[^>]*?\br="([0-9]+)"')
 _ROW_END = re.compile(rb"</(?:\w+:)?row>")
 CHUNK = 1 << 20      # the sheet XML is inflated and scanned a megabyte at a time, cut at </row>
@@ -52,6 +55,7 @@ class SheetFacts:
     formulas: dict[int, str] = field(default_factory=dict)       # text by grid.cell_key, only if asked for
     hidden_rows: set[int] = field(default_factory=set)
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    blank_results: set[tuple[int, int]] = field(default_factory=set)
 
 
 def unescape(text: str) -> str:
@@ -201,6 +205,9 @@ def scan_sheet(xml_pieces, cells: CellFacts, *, formula_text: bool = False, stre
         if b't="e"' in xml:         # most sheets have no error cell: skip the slower pass
             for letters, row, text in _ERROR_VALUE.findall(xml):
                 facts.errors[(int(row), column_index(letters.decode()))] = unescape(text.decode("utf-8", "replace"))
+        if b't="str"' in xml:       # formulas printing text: only the empty ones matter
+            facts.blank_results.update((int(row), column_index(letters.decode()))
+                                       for letters, row in _BLANK_RESULT.findall(xml))
         if b'hidden="' in xml:
             facts.hidden_rows.update(int(r) for r in _HIDDEN_ROW.findall(xml))
     return facts

@@ -481,3 +481,36 @@ def test_a_guarded_formula_the_text_leaves_blank_is_said_to_be_blank(tmp_path):
     assert found[unit.ref("6")] == ("follows-culprit", f"Ô {unit.ref('6')} ({unit.where('6')}) đang để trống vì ô "
                                     f"{culprit} {cause}; sửa {culprit} thì ô này thành {vn(right, '6')}.")
     assert found[culprit][0] == "likely-culprit" and f"{unit.ref('6')}," in found[culprit][1]
+
+
+def test_the_report_sheet_quotes_a_rate_culprit_at_the_forms_decimals(tmp_path):
+    """An Sơn's target rate 7,00% typed 70: the message and the 'Kiểm tra' sheet's two value columns
+    both say 70,00 and 7,00, at the form's two decimals, though both figures are whole."""
+    from macros_py.commands.annotate import report_rows
+
+    table = HandmadeTable(Style(), typos={(7, "5"): 70})
+    row = table.unit_rows[7]
+    assert table.values[row]["5"] == 7.0
+    (sheet,) = validate_file(handmade_file(tmp_path, table)).sheets
+    (culprit,) = [f for f in sheet.findings if f.rule == "likely-culprit"]
+    assert (culprit.cell, culprit.message.split(": ")[1].split(" thì")[0]) == (f"G{row}", "đang ghi 70,00; nếu là 7,00")
+    (line,) = [r for r in report_rows(sheet.findings) if r.values[2] == f"G{row}"]
+    assert line.values[-2:] == ("70,00", "7,00")
+
+
+def test_a_culprit_leaves_the_cells_another_text_number_spoils_to_that_text(tmp_path):
+    """Two counts typed as text in a table saved by a script (formulas without stored results): An
+    Sơn's households '1.527' (right, but text) and Tràng Phái's poor households '3320' (a slip).
+    Naming the slip as the culprit must not swallow the cells An Sơn's text spoils: the total of
+    column 1, which the spreadsheet prints without An Sơn (SUM skips text), still says so."""
+    table = HandmadeTable(Style(formulas=True), typos={(7, "1"): "1.527", (3, "4"): "3320"})
+    an_son, top = table.unit_rows[7], table.total_row
+    households = [inputs["1"] for _, inputs in van_quan()]
+    assert households[7] == 1527
+    found = advice(handmade_file(tmp_path, table))
+    total = Place(table, top)
+    source = f"C{an_son}"
+    assert found[f"C{top}"] == ("follows-culprit", f"Ô C{top} ({total.where('1')}) đang ghi "
+                                f"{vn(sum(households) - 1527, '1')} vì ô {source} chứa số dạng văn bản '1.527'; gõ lại "
+                                f"{source} thành số (hoặc bấm Tính lại) thì ô này thành {vn(sum(households), '1')}.")
+    assert found[f"F{table.unit_rows[3]}"][0] == "likely-culprit"

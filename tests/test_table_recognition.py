@@ -165,6 +165,9 @@ def test_parenthesised_text_is_a_negative_figure_but_no_number_in_a_numbering_ro
     ([None, "Cộng", "1.527", "30", None], False),            # number text counts, but two are too few
     ([None, "Cộng", "1.527", "30", "12,5"], True),
     (["(1)", "(2)", "(3)", "(4)"], False),                   # a numbering row's marks are no figures
+    ([None, "Cộng", "123.456.789,12", "30", "12"], True),    # number text up to 14 characters counts
+    ([None, "Cộng", "1.234.567.890,1", "30", "12"], False),  # longer text is no figure, whatever it reads as
+    ([None, "Tên", "(45)", "(12)", 7], False),               # brackets in a heading are no negative figures
 ])
 def test_a_row_of_figures_is_told_from_a_heading_by_three_figures_anywhere_in_it(row, data):
     """Tables without a numbering row are found by their header phrases; the header ends at the first
@@ -174,3 +177,39 @@ def test_a_row_of_figures_is_told_from_a_heading_by_three_figures_anywhere_in_it
 
     grid = Grid("Biểu", [["Tên đơn vị"], row])
     assert _is_data_row(grid, 2) is data
+
+
+def test_formulas_without_stored_results_count_as_figures():
+    """A row of formulas saved by a script (no stored results) is a row of figures."""
+    from macros_py.core.grid import Grid
+    from macros_py.core.table import _is_data_row
+
+    grid = Grid("Biểu", [["Tên đơn vị"], [None, "Thôn Nà 1", None, None, None]])
+    assert not _is_data_row(grid, 2)
+    for col in (3, 4, 5):
+        grid.set_formula(2, col, "=1+1")
+    assert _is_data_row(grid, 2)
+
+
+@pytest.mark.parametrize("form_id", sorted(SEED_TABLES))
+def test_a_table_headed_on_the_sheets_first_row_is_found(tmp_path, form_id):
+    """No title above: the header phrases start on row 1, the units right under the header."""
+    path, names = _headed_workbook(form_id, "Đơn vị hành chính", tmp_path / "bieu.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb.active.delete_rows(1, TITLE_ROWS)
+    wb.save(path)
+    (sheet,) = validate_file(path).sheets
+    assert sheet.table is not None and sheet.table.by_headers
+    unit_col = sheet.table.columns[sheet.table.form.unit_column.number]
+    assert [wb.active.cell(r, unit_col).value for r in sheet.table.unit_rows] == names
+
+
+@pytest.mark.parametrize("padding, found", [(39 - len("Đơn vị hành chính"), True), (40 - len("Đơn vị hành chính"), False)])
+def test_a_unit_heading_is_a_short_cell(tmp_path, padding, found):
+    """The unit column's heading is a short cell (under 40 characters, trailing spaces and all); a
+    longer one is a sentence that happens to name the units (a title, a note)."""
+    form_id = "chi-tieu-giam-ngheo-btxh"
+    path, _ = _headed_workbook(form_id, "Đơn vị hành chính" + " " * padding, tmp_path / "bieu.xlsx")
+    result = validate_file(path)
+    assert result.status == ("ok" if found else "no_form")
+    assert [(s.table.form.id, s.table.by_headers) for s in result.sheets] == ([(form_id, True)] if found else [])

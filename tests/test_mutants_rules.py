@@ -767,3 +767,59 @@ def test_where_formulas_cannot_be_seen_exact_figures_are_taken_for_formulas(nois
     culprits = [f for f in findings(grid) if f.rule == "likely-culprit"]
     assert [(f.cell, f.expected) for f in culprits] == [("D3", 97.0)]
     assert {"E3", "H3"} <= set(culprits[0].follows)
+
+
+# ------------------------------------------------------------- core/sheet_check.py: how a cell prints
+
+def _sheet_check(style=None, **planted):
+    """A hand-made table's SheetCheck, read as the file engine reads a LibreOffice-saved workbook."""
+    from handmade import HandmadeTable, Style
+    from macros_py.core.checks import run_checks
+
+    table = HandmadeTable(style or Style(), **planted)
+    grid = table.grid()
+    check, _ = run_checks(grid, locate(grid))
+    return table, check
+
+
+def test_same_shown_is_half_a_unit_of_the_last_printed_place_with_a_relative_allowance():
+    """Two figures print the same within half a unit of the last decimal the form shows (0,005 for
+    a rate, 0,5 for a count), with an allowance of 1e-7 of the figure for the noise of arithmetic."""
+    table, check = _sheet_check()
+    row = table.unit_rows[0]
+    rate, count = (row, table.col("3")), (row, table.col("1"))
+    assert check.same_shown(rate, 8.25, 8.2545) and not check.same_shown(rate, 8.25, 8.2555)
+    assert check.same_shown(count, 1e6, 1e6 + 0.55)             # 0,5 + 1e-7 × 1.000.000 = 0,6
+    assert not check.same_shown(count, 1e6, 1e6 + 0.65)
+    assert check.same_shown(count, 0.0, 0.5 + 1e-7)              # at the edge itself
+    assert not check.same_shown(count, 1.0, 1.5 + 1.5e-7)        # allowance 1e-7 × max(1, |a|)
+    assert check.same_shown(count, None, None) and not check.same_shown(count, None, 0.0)
+
+
+def test_the_places_a_cell_is_quoted_at():
+    """Counts whole (33, never 33,00), or as typed where they are not whole; rates at the decimals
+    their cell's format shows (0.0: one), else at the form's two."""
+    from handmade import Style
+
+    table, check = _sheet_check(Style(rate_format="0.0"), typos={(2, "1"): 316.5})
+    row, odd = table.unit_rows[0], table.unit_rows[2]
+    assert check.shown_places((row, table.col("1"))) == 0
+    assert check.shown_places((odd, table.col("1"))) is None
+    assert check.shown_places((row, table.col("5"))) == 1
+    _, plain = _sheet_check()
+    assert plain.shown_places((row, table.col("5"))) == 2
+
+
+def test_where_names_a_row_without_a_name_by_its_number():
+    from macros_py.core.table import locate as find
+
+    table, check = _sheet_check()
+    grid = table.grid()
+    unit, total = table.unit_rows[4], table.total_row
+    name_col = table.col("B")
+    grid.values[unit - 1][name_col - 1] = None
+    from macros_py.core.checks import run_checks
+    check, _ = run_checks(grid, find(grid))
+    assert check.where((unit, table.col("2"))) == f"dòng {unit}, cột 2 — Số hộ nghèo đầu năm"
+    assert check.where((total, table.col("1"))) == "dòng Cộng, cột 1 — Tổng số hộ dân cư"
+    assert check.where((unit + 1, table.col("1"))) == f"{table.units[5][0]}, cột 1 — Tổng số hộ dân cư"

@@ -903,7 +903,7 @@ def test_column_letters_and_numbers_agree_with_openpyxl_beyond_z():
 def _facts_steps():
     from hypothesis import strategies as st
     cell = st.tuples(st.integers(1, 9), st.integers(1, 7))
-    style = st.one_of(st.integers(0, 5), st.just(70000))      # 70000: beyond an array slot (0xFFFF)
+    style = st.one_of(st.integers(0, 5), st.sampled_from([65535, 65536, 70000]))   # an array slot holds 0xFFFF
     return st.lists(st.one_of(st.tuples(st.just("formula"), cell), st.tuples(st.just("style"), cell, style)),
                     max_size=30)
 
@@ -982,3 +982,16 @@ def test_deferred_styles_are_read_once_and_only_for_the_rows_asked():
     more = CellFacts(40, 3, [None, "0.00", "0%"])
     more.defer_styles(1, 40, lambda: more.set_style(7, 3, 2))
     assert more.format_codes() == {"0%"}                              # every deferred row is read first
+
+
+def test_a_style_index_beyond_an_array_slot_replaces_the_cells_earlier_style_even_at_a1():
+    from macros_py.core.grid import CellFacts
+
+    facts = CellFacts(3, 3, [None, "0.00"] + [None] * 65534 + ["0%"])      # index 65536 shows 0%
+    for cell in ((1, 1), (2, 2)):
+        facts.set_style(*cell, 1)
+        assert facts.number_format(*cell) == "0.00"
+        facts.set_style(*cell, 65536)
+        assert facts.number_format(*cell) == "0%"
+    facts.set_style(3, 3, 65535)
+    assert facts.number_format(3, 3) is None and facts.format_codes() == {"0%"}

@@ -823,3 +823,23 @@ def test_where_names_a_row_without_a_name_by_its_number():
     assert check.where((unit, table.col("2"))) == f"dòng {unit}, cột 2 — Số hộ nghèo đầu năm"
     assert check.where((total, table.col("1"))) == "dòng Cộng, cột 1 — Tổng số hộ dân cư"
     assert check.where((unit + 1, table.col("1"))) == f"{table.units[5][0]}, cột 1 — Tổng số hộ dân cư"
+
+
+def test_a_figure_is_written_as_the_officer_reads_it():
+    """A count whole even with arithmetic noise (33, not 33,00), a count that is not whole with its
+    decimals (316,50), a blank cell as '(trống)' with no percent sign after it, a fraction-stored
+    rate with its sign (8,25%)."""
+    from handmade import Style
+    from macros_py.core.checks import run_checks
+    from macros_py.core.table import locate as find
+
+    table, _ = _sheet_check(Style(rates="percent"))
+    grid = table.grid()
+    row, odd, blank = table.unit_rows[0], table.unit_rows[2], table.unit_rows[4]
+    grid.values[odd - 1][table.col("1") - 1] = 316.5
+    grid.values[blank - 1][table.col("5") - 1] = None
+    check, _ = run_checks(grid, find(grid))
+    assert check.shown((row, table.col("1")), 33.00000001) == "33"
+    assert check.shown((odd, table.col("1"))) == "316,50"
+    assert check.shown((blank, table.col("5"))) == "(trống)"
+    assert check.shown((row, table.col("5")), 8.25) == "8,25%"

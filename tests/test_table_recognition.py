@@ -213,3 +213,63 @@ def test_a_unit_heading_is_a_short_cell(tmp_path, padding, found):
     result = validate_file(path)
     assert result.status == ("ok" if found else "no_form")
     assert [(s.table.form.id, s.table.by_headers) for s in result.sheets] == ([(form_id, True)] if found else [])
+
+
+def _found(path):
+    result = validate_file(path)
+    assert result.status == "ok", result.error
+    (sheet,) = result.sheets
+    assert sheet.table.by_headers
+    return sheet.table
+
+
+def test_a_short_line_naming_the_units_above_the_header_is_passed_over(tmp_path):
+    """'Các thôn, bản' typed above the title names the units but heads no columns: the search goes
+    on to the real header below it."""
+    form_id = "chi-tieu-giam-ngheo-btxh"
+    path, names = _headed_workbook(form_id, "Đơn vị hành chính", tmp_path / "bieu.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb.active.insert_rows(1)
+    wb.active["A1"] = "Các thôn, bản"
+    wb.save(path)
+    table = _found(path)
+    unit_col = table.columns[table.form.unit_column.number]
+    assert [wb.active.cell(r, unit_col).value for r in table.unit_rows] == names
+
+
+def test_a_column_the_form_does_not_have_is_skipped_by_its_heading(tmp_path):
+    """An officer's own 'Ghi chú' column right after the unit names: each of the form's columns is
+    found by its own heading, further right."""
+    form_id = "chi-tieu-giam-ngheo-btxh"
+    path, _ = _headed_workbook(form_id, "Đơn vị hành chính", tmp_path / "bieu.xlsx")
+    before = _found(path).columns
+    wb = openpyxl.load_workbook(path)
+    unit_col = before[forms()[form_id].unit_column.number]
+    wb.active.insert_cols(unit_col + 1)
+    wb.active.cell(TITLE_ROWS + 1, unit_col + 1).value = "Ghi chú"
+    wb.save(path)
+    after = _found(path).columns
+    assert after == {n: col + (col > unit_col) for n, col in before.items()}
+
+
+def test_a_table_without_its_optional_columns_is_found_without_them(tmp_path):
+    """The province's form counts ethnic-minority households in optional columns (2, 5, 6); a
+    district that does not keep them sends the table without them, and it is still found."""
+    form_id = "chi-tieu-giam-ngheo-btxh"
+    form = forms()[form_id]
+    optional = sorted((c.number for c in form.columns if c.optional), key=int)
+    path, _ = _headed_workbook(form_id, "Đơn vị hành chính", tmp_path / "bieu.xlsx")
+    before = _found(path).columns
+    assert optional == ["2", "5", "6"] and all(n in before for n in optional)
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    group = ws.cell(TITLE_ROWS + 1, before["5"]).value       # the group's heading stood over column 5
+    assert group.startswith("Chỉ tiêu giảm hộ nghèo")
+    for col in sorted((before[n] for n in optional), reverse=True):
+        ws.delete_cols(col)
+    ws.cell(TITLE_ROWS + 1, before["5"] - 1).value = group    # now over the group's first column left
+    wb.save(path)
+    after = _found(path).columns
+    kept = sorted((n for n in before if n not in optional), key=lambda n: before[n])
+    assert set(after) == set(kept)
+    assert all(after[n] == before[n] - sum(before[o] < before[n] for o in optional) for n in kept)

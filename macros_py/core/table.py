@@ -233,19 +233,10 @@ def _match_headers(grid: Grid, form: Form) -> Table | None:
         texts = {col: header_key(" ".join(str(grid.value(r, col)) for r in range(row, last + 1)
                                           if grid.value(r, col) is not None))
                  for col in range(1, grid.ncols + 1)}
-        columns, pos, ok = {}, unit_col, True
-        for c in form.columns:
-            if not c.is_number:
-                continue
-            keys = [header_key(m) for m in (c.match or (c.header,))]
-            found = next((col for col in range(pos + 1, grid.ncols + 1) if any(k in texts[col] for k in keys)), None)
-            if found is None:
-                ok = c.optional
-                if not ok:
-                    break
-                continue
-            columns[c.number], pos = found, found
-        if not ok:
+        wanted = [(c.number, [header_key(m) for m in (c.match or (c.header,))], c.optional)
+                  for c in form.columns if c.is_number]
+        columns = _assign(wanted, texts, unit_col, grid.ncols)
+        if columns is None:
             continue
         labels = [c.number for c in form.columns if not c.is_number]
         unit_index = labels.index(form.unit_column.number)
@@ -255,6 +246,22 @@ def _match_headers(grid: Grid, form: Form) -> Table | None:
             continue
         return Table(form, grid.name, last, columns, score=len(columns), by_headers=True)
     return None
+
+
+def _assign(wanted: list[tuple[str, list[str], bool]], texts: dict[int, str], pos: int,
+            ncols: int) -> dict[str, int] | None:
+    """Each of the form's columns at the first column right of the last one whose header holds one
+    of its phrases; an optional column is left out where taking the first match would leave a later
+    column without one (an absent ethnic-minority rate must not take the next rate's column)."""
+    if not wanted:
+        return {}
+    (number, keys, optional), rest = wanted[0], wanted[1:]
+    found = next((col for col in range(pos + 1, ncols + 1) if any(k in texts[col] for k in keys)), None)
+    if found is not None:
+        later = _assign(rest, texts, found, ncols)
+        if later is not None:
+            return {number: found, **later}
+    return _assign(rest, texts, pos, ncols) if optional else None
 
 
 _GROUP_STT = re.compile(r"^(?:(?=[IVXLC])M*(?:C[MD]|D?C{0,3})(?:X[CL]|L?X{0,3})(?:I[XV]|V?I{0,3})|[A-H])[.):]?$")

@@ -514,3 +514,4 @@ def test_a_culprit_leaves_the_cells_another_text_number_spoils_to_that_text(tmp_
                                 f"{vn(sum(households) - 1527, '1')} vì ô {source} chứa số dạng văn bản '1.527'; gõ lại "
                                 f"{source} thành số (hoặc bấm Tính lại) thì ô này thành {vn(sum(households), '1')}.")
     assert found[f"F{table.unit_rows[3]}"][0] == "likely-culprit"
+

@@ -843,3 +843,20 @@ def test_a_figure_is_written_as_the_officer_reads_it():
     assert check.shown((odd, table.col("1"))) == "316,50"
     assert check.shown((blank, table.col("5"))) == "(trống)"
     assert check.shown((row, table.col("5")), 8.25) == "8,25%"
+
+
+@pytest.mark.parametrize("groups", [0, 2])
+def test_formulas_the_engine_cannot_see_get_the_same_advice(groups):
+    """A workbook read without its formulas (.xls or .ods through calamine, xlwings' remote engine):
+    the columns and totals that are exactly what the form computes are taken as formulas, so Tràng
+    Phái's 33 typed 3320 gets word for word the advice it gets where the formulas are seen: the
+    culprit, the totals and subtotals that follow it and what each will show."""
+    from handmade import HandmadeTable, Style
+
+    table = HandmadeTable(Style(formulas=True, total="first", groups=groups), typos={(3, "4"): 3320})
+    seen, unseen = table.grid(), table.grid()
+    unseen.formulas, unseen.knows_formulas = {}, False
+    advice = [[(f.cell, f.rule, f.message) for f in check_table(g, locate(g)) if f.severity != "info"]
+              for g in (seen, unseen)]
+    assert advice[0] == advice[1]
+    assert sum(rule == "follows-culprit" for _, rule, _ in advice[1]) == (10 if groups else 6)     # G, H of the row; F to I of the total (and of the subtotal)

@@ -808,6 +808,8 @@ def test_the_places_a_cell_is_quoted_at():
     assert check.shown_places((row, table.col("5"))) == 1
     _, plain = _sheet_check()
     assert plain.shown_places((row, table.col("5"))) == 2
+    general, loose = _sheet_check(Style(rate_format="General"))      # General: the form's two (7,00)
+    assert [loose.shown_places((general.unit_rows[i], general.col("5"))) for i in (0, 7, 16)] == [2, 2, 2]
 
 
 def test_where_names_a_row_without_a_name_by_its_number():

@@ -223,13 +223,14 @@ def _found(path):
     return sheet.table
 
 
-def test_a_short_line_naming_the_units_above_the_header_is_passed_over(tmp_path):
-    """'Các thôn, bản' typed above the title names the units but heads no columns: the search goes
-    on to the real header below it."""
-    form_id = "chi-tieu-giam-ngheo-btxh"
-    path, names = _headed_workbook(form_id, "Đơn vị hành chính", tmp_path / "bieu.xlsx")
+@pytest.mark.parametrize("form_id", ["chi-tieu-giam-ngheo-btxh", "du-kien-giam-ngheo"])
+def test_a_short_line_naming_the_units_above_the_header_is_passed_over(tmp_path, form_id):
+    """'Các thôn, bản' typed in column A a few lines above the title names the units but heads no
+    columns (and, where the form has STT left of the names, no STT column could stand left of it):
+    the search goes on to the real header below it."""
+    path, names = _headed_workbook(form_id, "Tên thôn", tmp_path / "bieu.xlsx")
     wb = openpyxl.load_workbook(path)
-    wb.active.insert_rows(1)
+    wb.active.insert_rows(1, 5)
     wb.active["A1"] = "Các thôn, bản"
     wb.save(path)
     table = _found(path)

@@ -121,8 +121,7 @@ def attribute_culprits(check: SheetCheck, rules: Rules, broken: list[Constraint]
     followers: dict[Cell, _Follower] = {}      # a cell two culprits spoil is named once, with both
     picks: list[tuple[Cell, float, list[Constraint], Lookup, Lookup]] = []   # culprits in the order chosen
 
-    def look(cell: Cell) -> float | None:
-        return overrides[cell] if cell in overrides else check.numbers.get(cell)
+    look = _lookup(check, overrides)           # the sheet with the corrections made so far
 
     while True:
         involved: dict[Cell, list[Constraint]] = {}
@@ -162,7 +161,7 @@ def attribute_culprits(check: SheetCheck, rules: Rules, broken: list[Constraint]
         if best is None:
             break
         _, cell, value, fixed, after = best
-        picks.append((cell, value, fixed, after, _frozen(check, overrides)))
+        picks.append((cell, value, fixed, after, _lookup(check, dict(overrides))))   # as it stood then
         overrides.update(after.changed)
         fixed_keys = {_key(c) for c in fixed}
         broken = [c for c in broken if _key(c) not in fixed_keys]
@@ -175,9 +174,9 @@ def attribute_culprits(check: SheetCheck, rules: Rules, broken: list[Constraint]
     return findings + [f.finding(check) for f in followers.values()] + [c.rule.finding(c.row) for c in broken]
 
 
-def _frozen(check: SheetCheck, overrides: dict[Cell, float | None]) -> Lookup:
-    """The sheet with the corrections made so far, as it stood when a culprit was chosen."""
-    made = dict(overrides)
+def _lookup(check: SheetCheck, made: dict[Cell, float | None]) -> Lookup:
+    """The sheet's numbers with the corrections in `made` (a copy: as the sheet stood when a culprit
+    was chosen; the live dictionary: as corrections are made)."""
     return lambda cell: made[cell] if cell in made else check.numbers.get(cell)
 
 

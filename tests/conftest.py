@@ -75,11 +75,45 @@ def _quickest_first_under_mutmut(items):
     module = mutant.removeprefix("macros_py.").split(".x_")[0].split(".xǁ")[0]
     own = OWN_TESTS.get(module, ())
 
+    killer = _killers().get(mutant)
+
     def key(item):        # own tests count a quarter of their time: first, unless slow
+        if item.nodeid == killer:
+            return -1.0
         name = item.nodeid.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py")
         return duration.get(item.nodeid, 0.0) * (0.25 if name in own else 1.0)
 
     items.sort(key=key)
+
+
+# mutmut runs in mutants/, which it keeps between runs: the test that killed each mutant last time
+# runs first next time, so a rerun of a killed mutant costs about one test
+KILLERS = Path("mutmut-killers.jsonl")
+
+
+def _killers() -> dict[str, str]:
+    import json
+
+    if not KILLERS.is_file():
+        return {}
+    out = {}
+    for line in KILLERS.read_text(encoding="utf-8").splitlines():
+        try:
+            mutant, test = json.loads(line)
+        except ValueError:       # a line cut short by a stopped run
+            continue
+        out[mutant] = test
+    return out
+
+
+def pytest_runtest_logreport(report):
+    """Under mutmut, note the test that killed the mutant (see KILLERS)."""
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    if report.failed and "__mutmut_" in mutant:
+        import json
+
+        with KILLERS.open("a", encoding="utf-8") as out:     # one short line: appends do not interleave
+            out.write(json.dumps([mutant, report.nodeid]) + "\n")
 
 
 from macros_py.write.layout import Unit  # noqa: E402

@@ -113,6 +113,9 @@ class Grid:
     # formula cells whose stored result is empty text (a guarded =IF(COUNT(…)<2,"",…) printing
     # nothing): they print blank, never what their formula would compute
     blank_results: set[tuple[int, int]] = field(default_factory=set)
+    # formulas saved without a result that divide, with their text (the file engine reads no other
+    # formula's text): guarded or not decides whether a zero divisor shows #DIV/0!
+    uncached_divisions: dict[tuple[int, int], str] = field(default_factory=dict)
     hidden_rows: frozenset[int] = frozenset()
     cache: dict = field(default_factory=dict, repr=False, compare=False)   # derived facts finders reuse
     knows_formulas: bool = False   # False when the engine cannot tell formulas from typed values (.xls, .ods)

@@ -436,9 +436,29 @@ def _as_shown(check: SheetCheck, cell: Cell) -> tuple[float | None, str | None]:
         return None, "?"
     if any(check.numbers.get(c) is None and isinstance(check.raw(c), str) for c in reads):
         return None, "#VALUE!"
+    if _divides_by_zero(check, cell, expr):
+        return None, "#DIV/0!"
     value, places = check.recompute(cell, check.numbers.get), check.column(cell).decimals
     # rounded as the form's formulas round (=ROUND(M25-K25,2) prints -2,71, not -2,72)
     return (notation.excel_round(value, places) if value is not None and places else value), None
+
+
+def _divides_by_zero(check: SheetCheck, cell: Cell, expr: notation.Expr) -> bool:
+    """Does the cell's own formula divide by a zero or empty cell without a guard? `=D15/C15*100`
+    over 0 households shows #DIV/0! in every spreadsheet, where the form's formula (and the tool's,
+    =IF(C15=0,0,…)) gives 0. A formula with any IF in it is taken as guarded."""
+    text = check.grid.formula(*cell) or check.grid.uncached_divisions.get(cell)
+    if not text or "/" not in text or "IF" in text.upper():
+        return False
+    row, cols = cell[0], check.table.columns
+
+    def value(n: str) -> float | None:
+        c = (row, cols[n])
+        v = check.numbers.get(c)
+        return 0.0 if v is None and check.raw(c) is None else v
+
+    values = {n: value(n) for n in notation.columns_of(expr) if n in cols}
+    return any(notation.evaluate(d.right, values) == 0 for d in notation.divisions(expr))
 
 
 def _read_alike(text: str) -> bool:

@@ -231,6 +231,7 @@ def _attach_facts(grids: dict[str, Grid], facts: dict) -> None:
             continue
         grid.facts = cells
         grid.formulas, grid.errors, grid.blank_results = f.formulas, f.errors, f.blank_results
+        grid.uncached_divisions = f.uncached_divisions
         grid.hidden_rows, grid.knows_formulas = frozenset(f.hidden_rows), True
         grid.knows_formats = True          # percent formats say which rates are kept as fractions
 

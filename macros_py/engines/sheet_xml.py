@@ -34,6 +34,12 @@ _ERROR_VALUE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"[^>]*?
 # a formula whose stored result is empty text (t="str" and an empty <v>): it prints nothing
 _BLANK_RESULT = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"[^>]*?\bt="str"[^>]*>'
                            rb'(?:(?!</(?:\w+:)?c>).)*?<(?:\w+:)?v(?:\s*/>|>\s*</(?:\w+:)?v>)', re.S)
+# a formula saved without a result (openpyxl, other scripts) that divides: its text, to tell
+# whether it shows #DIV/0! (=D15/C15*100 over 0 households) or is guarded (=IF(C15=0,0,…))
+_UNCACHED_DIVISION = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"[^>]*>\s*<(?:\w+:)?f\b[^>/]*>'
+                                rb'([^<]*/[^<]*)</(?:\w+:)?f>\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?'
+                                rb'\s*</(?:\w+:)?c>')
+_NO_RESULT = re.compile(rb'</(?:\w+:)?f>\s*(?:<(?:\w+:)?v\s*/>\s*|<(?:\w+:)?v>\s*</(?:\w+:)?v>\s*)?</(?:\w+:)?c>')
 _HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b(?=[^>]*\bhidden="(?:1|true)")[^>]*?\br="([0-9]+)"')
 _ROW_END = re.compile(rb"</(?:\w+:)?row>")
 CHUNK = 1 << 20      # the sheet XML is inflated and scanned a megabyte at a time, cut at </row>
@@ -56,6 +62,7 @@ class SheetFacts:
     hidden_rows: set[int] = field(default_factory=set)
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
     blank_results: set[tuple[int, int]] = field(default_factory=set)
+    uncached_divisions: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 def unescape(text: str) -> str:
@@ -208,6 +215,11 @@ def scan_sheet(xml_pieces, cells: CellFacts, *, formula_text: bool = False, stre
         if b't="str"' in xml:       # formulas printing text: only the empty ones matter
             facts.blank_results.update((int(row), column_index(letters.decode()))
                                        for letters, row in _BLANK_RESULT.findall(xml))
+        if b"/" in xml and _NO_RESULT.search(xml):     # spreadsheets store every result: skipped
+            for letters, row, text in _UNCACHED_DIVISION.findall(xml):
+                body = text.decode("utf-8", "replace")
+                facts.uncached_divisions[(int(row), column_index(letters.decode()))] = \
+                    "=" + (unescape(body) if "&" in body else body)
         if b'hidden="' in xml:
             facts.hidden_rows.update(int(r) for r in _HIDDEN_ROW.findall(xml))
     return facts

@@ -248,6 +248,14 @@ def has_division(node: Expr) -> bool:
     return isinstance(node, Neg) and has_division(node.operand)
 
 
+def divisions(node: Expr) -> list[BinOp]:
+    """Every `a/b` in the expression, outermost first."""
+    if isinstance(node, BinOp):
+        here = [node] if node.op == "/" else []
+        return here + divisions(node.left) + divisions(node.right)
+    return divisions(node.operand) if isinstance(node, Neg) else []
+
+
 def ratio_parts(node: Expr) -> tuple[str, str, float] | None:
     """For `a/b x k` (a rate) return (a, b, k); None for any other shape."""
     if isinstance(node, BinOp) and node.op == "*" and isinstance(node.right, Const):

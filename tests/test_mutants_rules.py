@@ -252,6 +252,16 @@ def test_the_json_of_a_finding_names_its_cell_and_figures():
         "message": culprit.message, "expected": 8.25, "actual": 8.52, "follows": ["I2"]}
 
 
+def test_the_json_of_a_column_finding_lists_the_columns_other_cells():
+    """Seven households counts pasted as text: one finding at D2, and its JSON (what the command
+    line prints and the add-in marks from) names D3…D8 too."""
+    units = three(*list(UNITS)[:7])
+    grid = grid_of(units, edits={f"D{r}": str(int(v[1])) for r, v in enumerate(units.values(), start=2)})
+    (found,) = findings(grid)
+    assert found.to_json()["cells"] == ["D3", "D4", "D5", "D6", "D7", "D8"]
+    assert "cells" not in findings(grid_of(three(), edits={"D2": "98"}))[0].to_json()
+
+
 def test_messages_name_the_button_in_excel_and_the_command_on_the_command_line():
     from macros_py.core.findings import for_face
 

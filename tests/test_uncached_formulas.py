@@ -150,3 +150,85 @@ def zip_text(path) -> str:
 
     with zipfile.ZipFile(path) as z:
         return z.read("xl/worksheets/sheet1.xml").decode()
+
+
+# ------------------------------------------------------------- a column pasted as text, saved by a script
+def _dotted(value: float) -> str:
+    return f"{int(value):,}".replace(",", ".")          # 1188 → '1.188', as a Vietnamese officer types it
+
+
+def _pasted(tmp_path, number: str):
+    units = van_quan()
+    table = HandmadeTable(Style(formulas=True, sheet="Biểu"),
+                          typos={(i, number): _dotted(v[number]) for i, (_, v) in enumerate(units)})
+    path = tmp_path / f"cot_{number}_van_ban.xlsx"
+    build_workbook([table]).save(path)
+    return table, units, _findings(path)
+
+
+def test_a_column_of_households_pasted_as_text_is_one_error_listing_what_it_spoils(tmp_path):
+    """17 household counts pasted as text, 5 of them with a thousands dot ('1.188'), which a
+    spreadsheet reads by the computer's settings: in those 5 rows the rates 3=2/1x100 and 9=8/1x100
+    and the changes 7=5-3 and 13=11-9 print unsure; in the total row the SUM of column 1 skips every
+    text, and so the total's 1 and its rates 3, 5, 9, 11 and changes 7, 13 print wrong. 27 cells,
+    listed in sheet order, twelve of them by name."""
+    table, units, findings = _pasted(tmp_path, "1")
+    dotted = [i for i, (_, v) in enumerate(units) if v["1"] >= 1000]
+    assert len(dotted) == 5
+    spoiled = [table.ref(i, n) for i in dotted for n in ("3", "7", "9", "13")] + \
+              [table.total_ref(n) for n in ("1", "3", "5", "7", "9", "11", "13")]
+    (column,) = [f for f in findings if f.rule.startswith("text-number")]
+    first, last = table.ref(0, "1"), table.ref(16, "1")
+    assert (column.rule, column.cell) == ("text-number-column-spoils", first)
+    assert column.message == (
+        f"Cột 1 ({first}:{last}) có 17 ô số ghi dạng văn bản (ví dụ '{_dotted(units[0][1]['1'])}' ở ô {first}) "
+        f"nên 27 ô tính từ chúng đang in sai hoặc báo lỗi: {', '.join(spoiled[:12])} và 15 ô khác. Hãy gõ lại "
+        "các ô này thành số (hoặc chọn cả vùng, bấm dấu chấm than vàng, chọn Convert to Number) để các ô đó "
+        "tính đúng.")
+    assert column.cells == [table.ref(i, "1") for i in range(1, 17)]
+    assert sorted(column.follows) == sorted(spoiled)
+    follows = {f.cell: f for f in findings if f.rule == "follows-culprit"}
+    assert sorted(follows) == sorted(spoiled)
+    for i in dotted:                       # each row's cells name that row's own text
+        assert f"vì ô {table.ref(i, '1')} chứa số dạng văn bản '{_dotted(units[i][1]['1'])}'" in \
+            follows[table.ref(i, "3")].message
+    assert "thì ô này thành 13.850." in follows[table.total_ref("1")].message
+
+
+def test_a_column_of_plain_digits_pasted_as_text_spoils_only_the_total(tmp_path):
+    """Poor households pasted as text ('98'): every spreadsheet computes a row's rate from plain
+    digits, but the total's SUM skips text: the total's 2 and, from it, 3=2/1x100, 6=4-2 and 7=5-3
+    print wrong. Fewer than LISTED cells: all named, no "và … ô khác"."""
+    table, units, findings = _pasted(tmp_path, "2")
+    (column,) = [f for f in findings if f.rule.startswith("text-number")]
+    spoiled = [table.total_ref(n) for n in ("2", "3", "6", "7")]
+    assert column.rule == "text-number-column-spoils"
+    assert f"(ví dụ '{int(units[0][1]['2'])}' ở ô {table.ref(0, '2')}) nên 4 ô tính từ chúng đang in sai " \
+           f"hoặc báo lỗi: {', '.join(spoiled)}. Hãy" in column.message
+    assert column.follows == spoiled
+
+
+def test_one_count_typed_as_text_names_what_it_spoils_and_the_number_it_should_be(saved):
+    """'1.527' in C15: An Sơn's 3, 7, 9, 13 and the total's 1, 3, 5, 7, 9, 11, 13 print wrong."""
+    raw, _ = saved
+    table = _table("1.527")
+    (text,) = [f for f in _findings(raw) if f.rule.startswith("text-number")]
+    spoiled = [table.ref(AN_SON, n) for n in ("3", "7", "9", "13")] + \
+              [table.total_ref(n) for n in ("1", "3", "5", "7", "9", "11", "13")]
+    assert text.message == (
+        f"Ô {table.ref(AN_SON, '1')} (cột 1): số '1.527' được lưu dạng văn bản nên 11 ô tính từ nó đang in sai "
+        f"hoặc báo lỗi: {', '.join(spoiled)}. Hãy gõ lại ô này thành số 1.527 (số, không phải văn bản) để các "
+        "ô đó tính đúng.")
+
+
+def test_a_rate_typed_as_text_is_read_at_the_forms_decimals(tmp_path):
+    """An Sơn's end-of-year rate (column 5, 7 %) typed as the text '7': read as 7,00, the form's two
+    decimals; no formula of the row reads it wrong (plain digits), so a warning."""
+    table = HandmadeTable(Style(formulas=True, sheet="Biểu"), typos={(AN_SON, "5"): "7"})
+    assert van_quan()[AN_SON][1]["5"] == 7
+    path = tmp_path / "ty_le_van_ban.xlsx"
+    build_workbook([table]).save(path)
+    (found,) = _findings(path)
+    assert (found.rule, found.message) == ("text-number", f"Ô {table.ref(AN_SON, '5')} (cột 5): số '7' được lưu "
+                                           "dạng văn bản; đã đọc là 7,00 (số nguyên). Hãy gõ lại thành số để "
+                                           "công thức dùng được.")

@@ -535,6 +535,23 @@ def test_a_target_over_zero_households_is_reported_without_a_rate_to_offer():
     assert [(f.cell, f.rule, f.actual, f.expected) for f in rate] == [("G2", "rate-without-households", 0, None)]
     assert rate[0].message == ("Ô G2 (cột 5): ô F2 (cột 4) ghi 5 hộ nhưng ô C2 (cột 1) ghi 0 hộ dân cư, nên không "
                                "tính được tỷ lệ. Một trong hai ô ghi sai: xem lại số hộ dân cư hoặc số hộ ở ô F2.")
+    # the Kiểm tra sheet and the JSON place it on its sheet and show its figures at the form's decimals
+    assert (rate[0].sheet, rate[0].decimals) == ("Biểu", 2)
+
+
+def _one_rate(count: int) -> dict[str, list[float]]:
+    """A province-sized unit: 1.000.000 households, 100.000 poor (10,00 %) at the start, `count` at
+    the end with the rate typed 9,25."""
+    return {"Tỉnh X": [1_000_000, 100_000, 10.00, count, 9.25, count - 100_000, -0.75, 0, 0, 0, 0, 0, 0]}
+
+
+def test_a_rate_rounded_to_its_decimals_holds_however_many_households_it_is_off():
+    """92.546 of 1.000.000 is 9,2546 %: 9,25 is that rate rounded (0,0046 < half a hundredth), though
+    46 households lie between 9,25 % and the count. 92.551 is 9,2551 %, which rounds to 9,26: 9,25 is
+    then wrong."""
+    assert findings(grid_of(_one_rate(92_546), total=False)) == []
+    assert [(f.cell, f.rule) for f in findings(grid_of(_one_rate(92_551), total=False))] == \
+        [("G2", "rate-count-mismatch")]
 
 
 def test_a_target_over_zero_households_never_says_none():

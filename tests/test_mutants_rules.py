@@ -258,8 +258,19 @@ def test_the_json_of_a_column_finding_lists_the_columns_other_cells():
     units = three(*list(UNITS)[:7])
     grid = grid_of(units, edits={f"D{r}": str(int(v[1])) for r, v in enumerate(units.values(), start=2)})
     (found,) = findings(grid)
+    assert (found.rule, found.severity) == ("text-number-column", "warning")     # no formula reads them wrong
     assert found.to_json()["cells"] == ["D3", "D4", "D5", "D6", "D7", "D8"]
     assert "cells" not in findings(grid_of(three(), edits={"D2": "98"}))[0].to_json()
+
+
+def test_a_list_of_cells_names_twelve_then_says_how_many_more():
+    from macros_py.core.cell_checks import LISTED, _listed
+
+    cells = [(row, 5) for row in range(8, 8 + 14)]
+    assert LISTED == 12
+    assert _listed(cells[:12]) == "E8, E9, E10, E11, E12, E13, E14, E15, E16, E17, E18, E19"
+    assert _listed(cells[:13]) == _listed(cells[:12]) + " và 1 ô khác"
+    assert _listed(cells) == _listed(cells[:12]) + " và 2 ô khác"
 
 
 def test_messages_name_the_button_in_excel_and_the_command_on_the_command_line():

@@ -51,6 +51,14 @@ def earlier_runs(text: str) -> list[tuple[str, set[str], int, int, int]]:
     return [(line, set(head["modules"].split(", ")), killed, total, survived)]
 
 
+def _partly_rerun(everything: dict[str, int | None], covered_before: set[str]) -> set[str]:
+    """Modules an earlier run covered of which only some mutants have a result here."""
+    done: dict[str, set[bool]] = {}
+    for name, code in everything.items():
+        done.setdefault(module_of(name), set()).add(code is not None)
+    return {m for m, states in done.items() if states == {True, False} and m in covered_before}
+
+
 def section(text: str, title: str) -> list[str]:
     """The `- `NAME`: …` lines of one section."""
     if f"\n## {title}\n" not in text:
@@ -90,6 +98,12 @@ def main(prefixes: list[str]) -> None:
                 reasons[m.group(1)] = m.group(2)
         if "\n## Notes\n" in text:                      # kept as written, between runs
             notes = ["## Notes"] + text.split("\n## Notes\n", 1)[1].split("\n## ", 1)[0].rstrip().splitlines() + [""]
+    # a module an earlier run covered whole, of which this directory holds only some results (the
+    # functions `mutation_run.py --changed` reran): the earlier run's counts stand for it; the
+    # rerun's are told apart below, and its survivors listed with the rest
+    partly = _partly_rerun(everything, set().union(*(run[1] for run in earlier_runs(text))))
+    rerun = {n: c for n, c in found.items() if module_of(n) in partly}
+    found = {n: c for n, c in found.items() if n not in rerun}
     killed = sorted(n for n, c in found.items() if c in KILLED)
     survived = sorted(n for n, c in found.items() if c in SURVIVED)
     other = sorted(n for n, c in found.items() if n not in killed and n not in survived)
@@ -130,6 +144,9 @@ def main(prefixes: list[str]) -> None:
         + (f", {len(other)} other ({', '.join(sorted({str(found[n]) for n in other}))})" if other else "")
         + (f"; {unchecked} of these modules' mutants generated but not run yet (not counted)" if unchecked else ""),
         *([f"- not run yet: {never_count} mutants of {', '.join(never)}"] if never else []),
+        *([f"- rerun since for changed functions, not in the counts above: {len(rerun)} mutants of "
+           f"{', '.join(sorted(partly))}: {sum(c in KILLED for c in rerun.values())} killed, "
+           f"{sum(c in SURVIVED for c in rerun.values())} survived (listed below)"] if rerun else []),
         f"- score: {100 * all_killed / all_total:.1f} %",
         "",
         "## Runs",
@@ -142,7 +159,8 @@ def main(prefixes: list[str]) -> None:
         "Each with the test that now kills it, or why it is equivalent (no input can tell it apart).",
         "",
     ]
-    entries = [f"- `{name}`: {reasons.get(name) or 'TODO ' + diff(name)}" for name in survived]
+    entries = [f"- `{name}`: {reasons.get(name) or 'TODO ' + diff(name)}"
+               for name in survived + sorted(n for n, c in rerun.items() if c in SURVIVED)]
     lines += sorted(entries + old_survivors) or ["(none)"]
     since = [f"- `{name}`: {reasons[name]}" for name in killed if name in reasons] + old_since
     if since:

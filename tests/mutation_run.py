@@ -11,7 +11,8 @@ cores, so it is run in parts, or only where the code changed. The mutants are na
 mutmut's own generator and function hashes, so a part tries each of its mutants again whatever an
 earlier run found, and "changed" means what mutmut means by it. A part is a set of whole functions,
 balanced by mutant count. mutmut's record of which tests reach which function only grows by new
-tests, so when a function to run is missing from it the record is started afresh (about 5 minutes).
+tests, so when a function to run is new or changed since the record was made, the record is started
+afresh (about 3 minutes).
 """
 from __future__ import annotations
 
@@ -93,11 +94,16 @@ def changed_since(base: str) -> dict[str, list[str]]:
 
 
 def unrecorded(functions: list[str]) -> list[str]:
-    """Functions mutmut's test record does not know: their mutants would run with no test."""
+    """Functions mutmut's test record does not know as they are now (added or changed since it was
+    made): which tests reach them may have changed, and a new one would be tried with no test."""
     if not STATS.is_file():
         return []
-    known = json.loads(STATS.read_text(encoding="utf-8")).get("tests_by_mangled_function_name", {})
-    return [f for f in functions if f not in known]
+    recorded = json.loads(STATS.read_text(encoding="utf-8")).get("function_hashes", {})
+    now: dict[str, str] = {}
+    for path in scope():
+        if any(f.startswith(module_name(path) + ".") for f in functions):
+            now.update(function_hashes(path, (ROOT / path).read_text(encoding="utf-8")))
+    return [f for f in functions if recorded.get(f) is None or recorded[f] != now.get(f)]
 
 
 def main(argv: list[str]) -> int:
@@ -129,8 +135,8 @@ def main(argv: list[str]) -> int:
     if not names:
         return 0
     if missing := unrecorded(sorted(functions)):
-        print(f"the test record lacks {len(missing)} of these functions (e.g. {missing[0]}): "
-              "starting it afresh", file=sys.stderr)
+        print(f"{len(missing)} of these functions are new or changed since the test record was made "
+              f"(e.g. {missing[0]}): starting it afresh", file=sys.stderr)
         STATS.unlink()
     env = dict(os.environ, GIAMNGHEO_SKIP_LIBREOFFICE="1", HYPOTHESIS_PROFILE="mutation")
     return subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(args.max_children), *names],

@@ -147,6 +147,10 @@ def main(prefixes: list[str]) -> None:
         *([f"- rerun since for changed functions, not in the counts above: {len(rerun)} mutants of "
            f"{', '.join(sorted(partly))}: {sum(c in KILLED for c in rerun.values())} killed, "
            f"{sum(c in SURVIVED for c in rerun.values())} survived (listed below)"] if rerun else []),
+        *[f"- changed since: the modules of the run of {run[0].split()[2].rstrip(':')} now have {now} mutants "
+          f"({run[3]} when run); `tests/mutation_run.py --changed {run[0].split()[2].rstrip(':')}` tries the "
+          "functions changed since" for run in kept
+          if (now := sum(module_of(n) in run[1] for n in everything)) and now != run[3]],
         f"- score: {100 * all_killed / all_total:.1f} %",
         "",
         "## Runs",

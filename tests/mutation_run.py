@@ -3,6 +3,7 @@
     .venv/bin/python tests/mutation_run.py --changed main    # the functions changed since main
     .venv/bin/python tests/mutation_run.py --part 3/6        # a sixth of every mutant (a full run: 1/6 … 6/6)
     .venv/bin/python tests/mutation_run.py --part 3/6 --list # what it would run, and nothing else
+    .venv/bin/python tests/mutation_run.py --changed ca6ebd1 --only macros_py.forms macros_py.commands.annotate
 
 then `.venv/bin/python tests/mutation_report.py` rewrites tests/MUTATION.md.
 
@@ -111,6 +112,7 @@ def main(argv: list[str]) -> int:
     which = ap.add_mutually_exclusive_group(required=True)
     which.add_argument("--changed", metavar="BASE", help="the functions changed since this git revision")
     which.add_argument("--part", metavar="K/N", help="part K of N of every mutant")
+    ap.add_argument("--only", nargs="+", metavar="MODULE", help="only these modules (macros_py.forms …)")
     ap.add_argument("--list", action="store_true", help="print the functions and counts, run nothing")
     ap.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
     args = ap.parse_args(argv)
@@ -126,6 +128,8 @@ def main(argv: list[str]) -> int:
             ap.error("--part K/N needs 1 ≤ K ≤ N")
         everything = all_mutants()
         functions = {f: everything[f] for f in split(everything, n)[k - 1]}
+    if args.only:
+        functions = {f: m for f, m in functions.items() if f.startswith(tuple(p + "." for p in args.only))}
     names = [m for f in sorted(functions) for m in functions[f]]
     print(f"{len(names)} mutants in {len(functions)} functions", file=sys.stderr)
     if args.list:

@@ -243,9 +243,7 @@ def _wrap(node: Expr, ref: Callable[[str], str], parent_op: str, right: bool = F
 
 
 def has_division(node: Expr) -> bool:
-    if isinstance(node, BinOp):
-        return node.op == "/" or has_division(node.left) or has_division(node.right)
-    return isinstance(node, Neg) and has_division(node.operand)
+    return bool(divisions(node))
 
 
 def divisions(node: Expr) -> list[BinOp]:

@@ -101,7 +101,8 @@ def main(prefixes: list[str]) -> None:
     # a module an earlier run covered whole, of which this directory holds only some results (the
     # functions `mutation_run.py --changed` reran): the earlier run's counts stand for it; the
     # rerun's are told apart below, and its survivors listed with the rest
-    partly = _partly_rerun(everything, set().union(*(run[1] for run in earlier_runs(text))))
+    before = earlier_runs(text)
+    partly = _partly_rerun(everything, set().union(*(run[1] for run in before)))
     rerun = {n: c for n, c in found.items() if module_of(n) in partly}
     found = {n: c for n, c in found.items() if n not in rerun}
     killed = sorted(n for n, c in found.items() if c in KILLED)
@@ -112,7 +113,7 @@ def main(prefixes: list[str]) -> None:
                             text=True).stdout.strip()
     today = datetime.date.today().isoformat()
     # earlier runs whose modules this run did not cover are kept, with their survivors' lines
-    kept = [run for run in earlier_runs(text) if not run[1] & set(modules)]
+    kept = [run for run in before if not run[1] & set(modules)]
     kept_modules = set().union(*(run[1] for run in kept))
     # not run yet: mutants of this run's modules it did not reach, and modules no run listed covers
     # (the mutants of a kept run's modules were run then, in an earlier mutants/ directory)
@@ -147,10 +148,10 @@ def main(prefixes: list[str]) -> None:
         *([f"- rerun since for changed functions, not in the counts above: {len(rerun)} mutants of "
            f"{', '.join(sorted(partly))}: {sum(c in KILLED for c in rerun.values())} killed, "
            f"{sum(c in SURVIVED for c in rerun.values())} survived (listed below)"] if rerun else []),
-        *[f"- changed since: the modules of the run of {run[0].split()[2].rstrip(':')} now have {now} mutants "
-          f"({run[3]} when run); `tests/mutation_run.py --changed {run[0].split()[2].rstrip(':')}` tries the "
-          "functions changed since" for run in kept
-          if (now := sum(module_of(n) in run[1] for n in everything)) and now != run[3]],
+        *[f"- changed since: the modules of the run of {commit} now have {now} mutants ({run[3]} when run); "
+          f"`tests/mutation_run.py --changed {commit}` tries the functions changed since" for run in kept
+          if (now := sum(module_of(n) in run[1] for n in everything)) and now != run[3]
+          and (commit := run[0].split()[2].rstrip(":"))],
         f"- score: {100 * all_killed / all_total:.1f} %",
         "",
         "## Runs",

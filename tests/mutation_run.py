@@ -32,12 +32,14 @@ ROOT = Path(__file__).resolve().parent.parent
 STATS = ROOT / "mutants" / "mutmut-stats.json"
 
 
-def scope() -> list[Path]:
-    """The source files `[tool.mutmut]` mutates, relative to the repository."""
+def scope(only: list[str] | None = None) -> list[Path]:
+    """The source files `[tool.mutmut]` mutates, relative to the repository; with `only`, those of
+    these modules (macros_py.forms, macros_py.core.table …)."""
     conf = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mutmut"]
     files = sorted(p.relative_to(ROOT) for p in (ROOT / "macros_py").rglob("*.py"))
     return [p for p in files if any(fnmatch.fnmatch(str(p), g) for g in conf.get("only_mutate", ["*"]))
-            and not any(fnmatch.fnmatch(str(p), g) for g in conf.get("do_not_mutate", []))]
+            and not any(fnmatch.fnmatch(str(p), g) for g in conf.get("do_not_mutate", []))
+            and (not only or any(module_name(p) == m or module_name(p).startswith(m + ".") for m in only))]
 
 
 def module_name(path: Path) -> str:
@@ -60,9 +62,9 @@ def function_hashes(path: Path, source: str) -> dict[str, str]:
     return {f"{module_name(path)}.{name}": h for name, h in compute_function_hashes(source).items()}
 
 
-def all_mutants() -> dict[str, list[str]]:
+def all_mutants(only: list[str] | None = None) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    for path in scope():
+    for path in scope(only):
         out.update(mutants_by_function(path, (ROOT / path).read_text(encoding="utf-8")))
     return out
 
@@ -79,10 +81,10 @@ def split(functions: dict[str, list[str]], parts: int) -> list[list[str]]:
     return [sorted(b) for b in bins]
 
 
-def changed_since(base: str) -> dict[str, list[str]]:
+def changed_since(base: str, only: list[str] | None = None) -> dict[str, list[str]]:
     """The functions whose source differs from `base` (new ones included), with their mutants."""
     out: dict[str, list[str]] = {}
-    for path in scope():
+    for path in scope(only):
         now = (ROOT / path).read_text(encoding="utf-8")
         shown = subprocess.run(["git", "show", f"{base}:{path.as_posix()}"], cwd=ROOT, capture_output=True,
                                text=True, encoding="utf-8")
@@ -121,15 +123,13 @@ def main(argv: list[str]) -> int:
         return 2
 
     if args.changed:
-        functions = changed_since(args.changed)
+        functions = changed_since(args.changed, args.only)
     else:
         k, n = (int(x) for x in args.part.split("/"))
         if not 1 <= k <= n:
             ap.error("--part K/N needs 1 ≤ K ≤ N")
-        everything = all_mutants()
+        everything = all_mutants(args.only)          # with --only, the parts are of those modules
         functions = {f: everything[f] for f in split(everything, n)[k - 1]}
-    if args.only:
-        functions = {f: m for f, m in functions.items() if f.startswith(tuple(p + "." for p in args.only))}
     names = [m for f in sorted(functions) for m in functions[f]]
     print(f"{len(names)} mutants in {len(functions)} functions", file=sys.stderr)
     if args.list:

@@ -37,3 +37,10 @@ def test_the_scope_is_pyprojects_modules():
     assert not files & {"macros_py/cli.py", "macros_py/engines/live.py", "macros_py/commands/send.py",
                         "macros_py/write/xlsx_writer.py"}
     assert module_name(next(p for p in scope() if p.name == "culprits.py")) == "macros_py.core.culprits"
+
+
+def test_only_some_modules_narrows_the_scope_to_them():
+    only = {str(p) for p in scope(["macros_py.forms", "macros_py.core.table"])}
+    assert "macros_py/core/table.py" in only and "macros_py/forms/spec.py" in only
+    assert "macros_py/core/grid.py" not in only and "macros_py/commands/annotate.py" not in only
+    assert only < {str(p) for p in scope()}

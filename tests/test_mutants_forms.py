@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import locale
 import re
-import shutil
-import tomllib
 import zipfile
 from importlib import resources
 from pathlib import Path
@@ -21,13 +19,13 @@ import pytest
 
 from handmade import HandmadeTable, Style, build_workbook
 from macros_py.core.names import new_tone_placement
-from macros_py.engines import file as engine
-from macros_py.engines.file import read_workbook
 from macros_py.forms import spec
 from macros_py.forms.formulas import is_guarded
 from macros_py.forms.notation import BinOp, Col, Const
 from macros_py.forms.spec import SpecError, _build
 from macros_py.write.safe_io import OutputError, check_copyable
+from test_overlap import _read
+from test_spec_cache import _as_written, folder  # noqa: F401 - folder is a fixture
 
 FORMS = Path(spec.__file__).parent
 
@@ -39,10 +37,6 @@ MINIMAL = {"id": "t", "name": "T", "title": "T",
 
 def _with_charts(charts: list[dict]) -> dict:
     return {**MINIMAL, "charts": charts}
-
-
-def _as_written(folder: Path) -> list[dict]:
-    return [tomllib.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.toml"))]
 
 
 # ------------------------------------------------------------- forms/spec.py: charts
@@ -69,15 +63,6 @@ def test_a_chart_without_series_is_refused_with_the_reason():
 
 
 # ------------------------------------------------------------- forms/spec.py: reading the TOML
-
-@pytest.fixture
-def folder(tmp_path, monkeypatch):
-    """A copy of the shipped forms that spec reads instead of its own folder."""
-    for toml in FORMS.glob("*.toml"):
-        shutil.copy2(toml, tmp_path / toml.name)
-    monkeypatch.setattr(spec, "__file__", str(tmp_path / "spec.py"))
-    return tmp_path
-
 
 @pytest.fixture
 def ascii_locale():
@@ -137,23 +122,6 @@ def _strip_addresses(src: Path, dst: Path) -> Path:
                 data = re.sub(rb'<c r="[A-Z]+[0-9]+"', b"<c", data)
             zout.writestr(item, data)
     return dst
-
-
-def _read(path: Path, overlap: bool, monkeypatch) -> tuple[list, list]:
-    """Everything the rules see of each sheet, read in two threads or in one step."""
-    monkeypatch.setattr(engine, "OVERLAP_FROM", 0 if overlap else 1 << 62)
-    calls = []
-    real = engine._read_overlapped
-    monkeypatch.setattr(engine, "_read_overlapped", lambda *a: calls.append(1) or real(*a))
-    _, grids = read_workbook(path)
-    out = []
-    for g in grids:
-        rows = max([g.nrows] + [r for r, _ in g.formula_cells()]) + 2
-        cols = max([g.ncols] + [c for _, c in g.formula_cells()]) + 2
-        out.append((g.name, g.values, g.hidden, sorted(g.formula_cells()), dict(g.errors), sorted(g.hidden_rows),
-                    g.knows_formulas, g.knows_formats,
-                    [[(g.has_formula(r, c), g.number_format(r, c)) for c in range(1, cols)] for r in range(1, rows)]))
-    return out, calls
 
 
 @pytest.fixture

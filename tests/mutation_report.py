@@ -102,7 +102,10 @@ def main(prefixes: list[str]) -> None:
     # functions `mutation_run.py --changed` reran): the earlier run's counts stand for it; the
     # rerun's are told apart below, and its survivors listed with the rest
     before = earlier_runs(text)
-    partly = _partly_rerun(everything, set().union(*(run[1] for run in before)))
+    # an earlier run some of whose modules were rerun whole is superseded: its other modules then
+    # count what this directory holds, and their mutants without a result are said to be unrun
+    whole = {module_of(n) for n in found} - _partly_rerun(everything, set().union(*(run[1] for run in before)))
+    partly = _partly_rerun(everything, set().union(*(run[1] for run in before if not run[1] & whole)))
     rerun = {n: c for n, c in found.items() if module_of(n) in partly}
     found = {n: c for n, c in found.items() if n not in rerun}
     killed = sorted(n for n, c in found.items() if c in KILLED)

@@ -200,3 +200,22 @@ def test_a_copy_of_another_kind_of_file_is_refused_saying_how_to_save_it(tmp_pat
 @pytest.mark.parametrize("name", ["bieu.xlsx", "BIEU.XLSM"])
 def test_xlsx_and_xlsm_are_copied(tmp_path, name):
     assert check_copyable(tmp_path / name, "Tính lại (recalc)") is None
+
+
+def test_a_workbook_openpyxl_cannot_open_is_refused_naming_the_file_and_the_failure(tmp_path):
+    """A package that is a zip but no workbook (as a half-copied attachment can be): the officer
+    reads which file and what kind of failure, never a traceback."""
+    import openpyxl
+
+    from macros_py.engines.file import WorkbookError, load_openpyxl
+
+    broken = tmp_path / "hong.xlsx"
+    with zipfile.ZipFile(broken, "w") as z:
+        z.writestr("tai_lieu.txt", "không phải bảng tính")
+    try:
+        openpyxl.load_workbook(broken)
+    except Exception as exc:            # noqa: BLE001 - what openpyxl itself raises on this file
+        kind = type(exc).__name__
+    with pytest.raises(WorkbookError) as err:
+        load_openpyxl(broken)
+    assert str(err.value) == f"Không đọc được tệp 'hong.xlsx': tệp hỏng hoặc không đúng định dạng ({kind})."

@@ -104,8 +104,9 @@ def main(prefixes: list[str]) -> None:
     before = earlier_runs(text)
     # an earlier run some of whose modules were rerun whole is superseded: its other modules then
     # count what this directory holds, and their mutants without a result are said to be unrun
-    whole = {module_of(n) for n in found} - _partly_rerun(everything, set().union(*(run[1] for run in before)))
-    partly = _partly_rerun(everything, set().union(*(run[1] for run in before if not run[1] & whole)))
+    mixed = _partly_rerun(everything, set().union(*(run[1] for run in before)))
+    whole = {module_of(n) for n in found} - mixed
+    partly = mixed & set().union(*(run[1] for run in before if not run[1] & whole))
     rerun = {n: c for n, c in found.items() if module_of(n) in partly}
     found = {n: c for n, c in found.items() if n not in rerun}
     killed = sorted(n for n, c in found.items() if c in KILLED)

@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from xlsxwriter.exceptions import FileCreateError   # wraps the OSError of a file it cannot create, in its args
 
 from macros_py.errors import OfficerError
 from macros_py.write import safe_io
@@ -43,10 +44,6 @@ def test_an_unlisted_reason_names_the_systems_words_or_the_errors_kind():
 
 
 # --- the OSError behind a writer's exception ---
-
-class FileCreateError(Exception):
-    """As xlsxwriter wraps the OSError of a file it cannot create: in its args."""
-
 
 def _chained(exc: BaseException, cause=None, context=None) -> BaseException:
     exc.__cause__, exc.__context__ = cause, context
